@@ -1,0 +1,210 @@
+// Package bundle turns dependency-free JavaScript sources held in an fs.FS into a
+// Lambda@Edge deployment package, using the esbuild Go API.
+//
+// It is deliberately independent of the CDK so that tools and tests can build the
+// exact artifact a stack deploys without starting jsii.
+package bundle
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// ConfigModule is the import specifier under which the synth-time configuration is
+// available to edge code: `import config from "edgekit:config"`.
+const ConfigModule = "edgekit:config"
+
+// HandlerFile is the file name of the bundled entry inside the zip; the Lambda
+// handler string is therefore "index.handler".
+const HandlerFile = "index.js"
+
+// zipTime is the fixed modification time of every zip entry, so that the same
+// input gives byte-identical zips on every machine. 1980-01-01 is the zip epoch.
+var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Options describes one bundle.
+type Options struct {
+	// Sources holds the JavaScript sources (ES modules). Imports are resolved only
+	// inside Sources, plus `node:` built-ins and ConfigModule.
+	Sources fs.FS
+	// Entry is the entry module's path inside Sources, e.g. "ingest/index.js".
+	// It must export `handler`.
+	Entry string
+	// Config is marshalled to JSON and served as the default export of ConfigModule.
+	// Default: an empty object.
+	Config any
+	// Target is the esbuild target. Default: "node22".
+	Target string
+	// External lists bare module specifiers the runtime provides (for example
+	// "@aws-sdk/client-firehose"); any other bare import is an error.
+	// Default: none.
+	External []string
+}
+
+// Result is a built bundle.
+type Result struct {
+	// Code is the minified CommonJS bundle.
+	Code []byte
+	// Zip is the deployment package: HandlerFile alone, deterministic bytes.
+	Zip []byte
+	// ZipSHA256 is the lowercase hex SHA-256 of Zip.
+	ZipSHA256 string
+	// ConfigJSON is the configuration exactly as injected.
+	ConfigJSON []byte
+}
+
+// Build bundles opts.Entry and everything it imports into one CommonJS file and
+// zips it. The output depends only on the sources, the config and the esbuild
+// version, never on the machine, the working directory or the clock.
+func Build(opts Options) (*Result, error) {
+	if opts.Sources == nil {
+		return nil, errors.New("bundle: Sources is nil")
+	}
+	if opts.Entry == "" {
+		return nil, errors.New("bundle: Entry is empty")
+	}
+	entry := path.Clean(strings.TrimPrefix(opts.Entry, "./"))
+	if _, err := fs.Stat(opts.Sources, entry); err != nil {
+		return nil, fmt.Errorf("bundle: entry %q: %w", opts.Entry, err)
+	}
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: marshal config for %q: %w", opts.Entry, err)
+	}
+	target := opts.Target
+	if target == "" {
+		target = "node22"
+	}
+	external := map[string]bool{}
+	for _, e := range opts.External {
+		external[e] = true
+	}
+
+	res := api.Build(api.BuildOptions{
+		EntryPoints:       []string{entry},
+		Bundle:            true,
+		Write:             false,
+		Format:            api.FormatCommonJS,
+		Platform:          api.PlatformNode,
+		Target:            api.ESNext,
+		Engines:           engines(target),
+		MinifyWhitespace:  true,
+		MinifySyntax:      true,
+		MinifyIdentifiers: true,
+		LegalComments:     api.LegalCommentsNone,
+		Charset:           api.CharsetUTF8,
+		Sourcemap:         api.SourceMapNone,
+		LogLevel:          api.LogLevelSilent,
+		Outfile:           HandlerFile,
+		Plugins:           []api.Plugin{fsPlugin(opts.Sources, cfgJSON, external)},
+	})
+	if len(res.Errors) > 0 {
+		msgs := api.FormatMessages(res.Errors, api.FormatMessagesOptions{Kind: api.ErrorMessage})
+		return nil, fmt.Errorf("bundle %q: %s", opts.Entry, strings.Join(msgs, "\n"))
+	}
+	if len(res.OutputFiles) != 1 {
+		return nil, fmt.Errorf("bundle %q: esbuild produced %d files, want 1", opts.Entry, len(res.OutputFiles))
+	}
+	code := res.OutputFiles[0].Contents
+	z, err := zipOne(HandlerFile, code)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %q: zip: %w", opts.Entry, err)
+	}
+	sum := sha256.Sum256(z)
+	return &Result{Code: code, Zip: z, ZipSHA256: hex.EncodeToString(sum[:]), ConfigJSON: cfgJSON}, nil
+}
+
+func engines(target string) []api.Engine {
+	if v, ok := strings.CutPrefix(target, "node"); ok {
+		return []api.Engine{{Name: api.EngineNode, Version: v}}
+	}
+	return nil
+}
+
+const (
+	nsSource = "edgekit-src"
+	nsConfig = "edgekit-config"
+)
+
+// fsPlugin resolves every import inside sources, so bundling never touches the
+// disk: the same embedded sources bundle identically from any directory.
+func fsPlugin(sources fs.FS, cfgJSON []byte, external map[string]bool) api.Plugin {
+	return api.Plugin{
+		Name: "edgekit-fs",
+		Setup: func(b api.PluginBuild) {
+			b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+				p := a.Path
+				switch {
+				case p == ConfigModule:
+					return api.OnResolveResult{Path: ConfigModule, Namespace: nsConfig}, nil
+				case strings.HasPrefix(p, "node:"):
+					return api.OnResolveResult{Path: p, External: true}, nil
+				case external[p]:
+					return api.OnResolveResult{Path: p, External: true}, nil
+				case a.Kind == api.ResolveEntryPoint:
+					return api.OnResolveResult{Path: path.Clean(p), Namespace: nsSource}, nil
+				case strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../"):
+					if a.Namespace != nsSource {
+						return api.OnResolveResult{}, fmt.Errorf("relative import %q from outside the sources", p)
+					}
+					full := path.Join(path.Dir(a.Importer), p)
+					if strings.HasPrefix(full, "../") {
+						return api.OnResolveResult{}, fmt.Errorf("import %q from %q leaves the sources", p, a.Importer)
+					}
+					return api.OnResolveResult{Path: full, Namespace: nsSource}, nil
+				default:
+					return api.OnResolveResult{}, fmt.Errorf("import %q: edge code must be dependency-free (use node: built-ins or relative imports)", p)
+				}
+			})
+			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsSource}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+				data, err := fs.ReadFile(sources, a.Path)
+				if err != nil {
+					return api.OnLoadResult{}, err
+				}
+				s := string(data)
+				loader := api.LoaderJS
+				if strings.HasSuffix(a.Path, ".json") {
+					loader = api.LoaderJSON
+				}
+				return api.OnLoadResult{Contents: &s, Loader: loader}, nil
+			})
+			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsConfig}, func(api.OnLoadArgs) (api.OnLoadResult, error) {
+				s := string(cfgJSON)
+				return api.OnLoadResult{Contents: &s, Loader: api.LoaderJSON}, nil
+			})
+		},
+	}
+}
+
+func zipOne(name string, data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime}
+	h.SetMode(0o644)
+	f, err := w.CreateHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(data); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
