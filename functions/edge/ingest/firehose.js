@@ -135,6 +135,9 @@ export async function deliver(records, o) {
       r.attempts++;
       attempts++;
       const timeout = Math.max(1, Math.min(o.requestTimeoutMs, left));
+      // A call cut short by our own deadline says nothing about the service:
+      // it must not hide the failure (e.g. throttling) that used up the time.
+      const cutShort = left < o.requestTimeoutMs;
       const chunks = chunk(pending, records);
       const outcomes = await Promise.all(chunks.map((c) => putBatch(region, c, records, b64, timeout, o.streamName, env)));
       const next = [];
@@ -151,7 +154,7 @@ export async function deliver(records, o) {
           }
         } else {
           next.push(...chunks[k]);
-          r.cause = cause = out.cause;
+          if (!(cutShort && out.cause === "timeout" && cause !== null)) r.cause = cause = out.cause;
           if (!out.retry) fatal = true;
         }
       }
@@ -160,7 +163,7 @@ export async function deliver(records, o) {
     }
     regions.push(r);
   }
-  if (pending.length > 0 && cause === null) cause = "deadline";
+  if (pending.length > 0 && cause === null) cause = o.order.length === 0 ? "no_regions" : "deadline";
   return { accepted, total, cause: pending.length > 0 ? cause : null, attempts, regions };
 }
 

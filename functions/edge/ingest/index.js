@@ -116,7 +116,7 @@ async function handle(event, context, started, log) {
     maxBackoffMs: cfg.maxBackoffMs,
     requestTimeoutMs: cfg.requestTimeoutMs,
   });
-  log.region = region;
+  log.edgeRegion = region;
   log.accepted = result.accepted;
   log.attempts = result.attempts;
   log.regions = result.regions;

@@ -43,15 +43,18 @@ export async function startFakeFirehose(opts = {}) {
   const persistent = new Map(); // region -> step
   const requests = []; // {region, count, status, step, aborted, error}
   const protocolErrors = []; // requests the real service would reject as malformed
+  const inflight = new Set(); // requests still being served (e.g. delayed ones)
 
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      serve(req, res, Buffer.concat(chunks)).catch((err) => {
+      const p = serve(req, res, Buffer.concat(chunks)).catch((err) => {
         protocolErrors.push(`fake crashed: ${err && err.stack}`);
         if (!res.headersSent) send(res, 500, { __type: "InternalFailure", message: "fake crashed" });
       });
+      inflight.add(p);
+      p.finally(() => inflight.delete(p));
     });
   });
   server.keepAliveTimeout = 5000;
@@ -68,8 +71,8 @@ export async function startFakeFirehose(opts = {}) {
 
     if (req.method !== "POST" || req.url !== "/") return fail(404, "UnknownOperationException", `${req.method} ${req.url}`);
     const auth = verifyAuth(req, raw, opts.credentials);
+    entry.region = auth.region ?? null;
     if (auth.error) return fail(403, auth.error, auth.message);
-    entry.region = auth.region;
     if (auth.service !== "firehose") return fail(403, "InvalidSignatureException", `service ${auth.service}`);
     if (req.headers["content-type"] !== "application/x-amz-json-1.1") return fail(400, "SerializationException", `content-type ${req.headers["content-type"]}`);
     if (req.headers["x-amz-target"] !== TARGET) return fail(400, "UnknownOperationException", `target ${req.headers["x-amz-target"]}`);
@@ -155,6 +158,10 @@ export async function startFakeFirehose(opts = {}) {
       if (step) persistent.set(region, step);
       else persistent.delete(region);
     },
+    /** Resolves when every request received so far has been fully handled. */
+    async settled() {
+      while (inflight.size > 0) await Promise.all([...inflight]);
+    },
     /** Clears stored records, requests, scripts and protocol errors. */
     reset() {
       stored.clear();
@@ -191,29 +198,30 @@ function verifyAuth(req, raw, creds) {
   if (!m) return { error: "MissingAuthenticationTokenException", message: "no SigV4 authorization" };
   const [, akid, day, region, service, signedList, signature] = m;
   const out = { region, service };
+  const bad = (error, message) => ({ region, error, message });
   const signed = signedList.split(";");
   for (const h of ["host", "x-amz-date"]) {
-    if (!signed.includes(h)) return { error: "IncompleteSignatureException", message: `${h} not signed` };
+    if (!signed.includes(h)) return bad("IncompleteSignatureException", `${h} not signed`);
   }
   const amzDate = req.headers["x-amz-date"] || "";
-  if (!amzDate.startsWith(day)) return { error: "IncompleteSignatureException", message: "date mismatch" };
+  if (!amzDate.startsWith(day)) return bad("IncompleteSignatureException", "date mismatch");
   if (!creds) return out;
-  if (akid !== creds.accessKeyId) return { error: "UnrecognizedClientException", message: "unknown key" };
+  if (akid !== creds.accessKeyId) return bad("UnrecognizedClientException", "unknown key");
   if (creds.sessionToken !== undefined) {
     if (req.headers["x-amz-security-token"] !== creds.sessionToken || !signed.includes("x-amz-security-token")) {
-      return { error: "UnrecognizedClientException", message: "bad or unsigned session token" };
+      return bad("UnrecognizedClientException", "bad or unsigned session token");
     }
   }
   const url = new URL(req.url, "http://x");
   const canonicalHeaders = signed.map((h) => `${h}:${String(req.headers[h] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
   const payloadHash = req.headers["x-amz-content-sha256"] || sha256(raw);
-  if (payloadHash !== sha256(raw)) return { error: "InvalidSignatureException", message: "payload hash mismatch" };
+  if (payloadHash !== sha256(raw)) return bad("InvalidSignatureException", "payload hash mismatch");
   const canonical = ["POST", url.pathname, "", canonicalHeaders, signedList, payloadHash].join("\n");
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n");
   const kDate = hmac("AWS4" + creds.secretAccessKey, day);
   const kSigning = hmac(hmac(hmac(kDate, region), service), "aws4_request");
   const want = createHmac("sha256", kSigning).update(toSign).digest("hex");
-  if (want !== signature) return { error: "InvalidSignatureException", message: "signature mismatch" };
+  if (want !== signature) return bad("InvalidSignatureException", "signature mismatch");
   return out;
 }
