@@ -83,6 +83,8 @@ type EdgeFunction struct {
 	constructs.Construct
 	// Function is the underlying Lambda function.
 	Function awslambda.Function
+	// FunctionName is the function's name, known at synth.
+	FunctionName string
 	// Version is the numbered version to attach to a distribution in the same stack.
 	Version awslambda.Version
 	// Role is the execution role, trusted by lambda and edgelambda.
@@ -100,7 +102,6 @@ type EdgeFunction struct {
 	// it changes exactly when a new version is published.
 	BuildID string
 }
-
 
 func isViewer(e awscloudfront.LambdaEdgeEventType) bool {
 	return e == awscloudfront.LambdaEdgeEventType_VIEWER_REQUEST || e == awscloudfront.LambdaEdgeEventType_VIEWER_RESPONSE
@@ -283,7 +284,7 @@ func NewEdgeFunction(scope constructs.Construct, id string, props *EdgeFunctionP
 	})
 
 	return &EdgeFunction{
-		Construct: c, Function: fn, Version: version, Role: role, LogGroup: logGroup,
+		Construct: c, Function: fn, FunctionName: name, Version: version, Role: role, LogGroup: logGroup,
 		Publication: pub, Reference: pub.Reference, Bundle: res, BuildID: buildID,
 	}
 }

@@ -1,0 +1,61 @@
+package edgeapp_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/edgekit/edgekit/examples/edgeapp"
+)
+
+func TestMain(m *testing.M) {
+	for _, k := range []string{"CDK_CONTEXT_JSON", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_OUTDIR"} {
+		os.Unsetenv(k)
+	}
+	os.Exit(m.Run())
+}
+
+// TestSynthesizes builds the consumer app and synthesizes it to a cloud
+// assembly on disk, as `cdk synth` would.
+func TestSynthesizes(t *testing.T) {
+	out := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+	s := edgeapp.Build(app, "eu-west-1", "hi")
+	app.Synth(nil)
+
+	for _, name := range []string{"ExampleEdge.template.json", "ExampleSite.template.json"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatalf("synth did not write %s: %v", name, err)
+		}
+		var tpl map[string]any
+		if err := json.Unmarshal(b, &tpl); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if !strings.Contains(string(s.Hello.Bundle.Code), `"hi"`) {
+		t.Fatalf("the greeting was not injected into the bundle: %s", s.Hello.Bundle.Code)
+	}
+
+	edge := assertions.Template_FromStack(s.Edge, nil)
+	edge.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{"Name": "/example/edge/hello/version-arn"})
+	edge.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{"Name": "/example/banner", "Value": "hello from us-east-1"})
+
+	site := assertions.Template_FromStack(s.Site, nil)
+	site.ResourceCountIs(jsii.String("Custom::EdgekitCrossRegionParameter"), jsii.Number(2))
+	site.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+		"DistributionConfig": map[string]any{"DefaultCacheBehavior": map[string]any{
+			"LambdaFunctionAssociations": []any{map[string]any{"EventType": "viewer-request",
+				"LambdaFunctionARN": map[string]any{"Fn::GetAtt": assertions.Match_AnyValue()}}},
+		}},
+	})
+	if s.Hello.Reference.RefreshToken != s.Hello.BuildID || s.Hello.Reference.Region != "us-east-1" {
+		t.Fatalf("reference %+v", s.Hello.Reference)
+	}
+}

@@ -1,0 +1,23 @@
+// Command edgekit is the CDK app: it reads the typed config from CDK context and
+// synthesizes every enabled stack. `cdk synth` runs it (see cdk.json).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/edgekit/edgekit/config"
+	"github.com/edgekit/edgekit/stacks"
+)
+
+func main() {
+	app := stacks.NewApp()
+	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	stacks.Build(app, cfg, nil)
+	app.Synth(nil)
+}

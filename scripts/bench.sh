@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prints edgekit's speed and size numbers (no pass/fail thresholds):
+#   synth time (warm), each edge bundle's zipped size, cold require time and
+#   per-request time of the edge handlers, ingest throughput against the local
+#   fake Firehose.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cdk="$root/.cdk-cli/node_modules/aws-cdk/bin/cdk"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "== synth (warm: one untimed run first, then 3 timed runs)"
+"$cdk" synth --quiet -o "$out/warmup" >/dev/null
+for i in 1 2 3; do
+  s=$(date +%s.%N)
+  "$cdk" synth --quiet -o "$out/run$i" >/dev/null
+  e=$(date +%s.%N)
+  awk -v s="$s" -v e="$e" -v i="$i" 'BEGIN { printf "synth_warm_seconds run%d %.2f\n", i, e - s }'
+done
+
+echo "== edge bundles as deployed (zipped size per function)"
+for f in "$out/run1"/asset.*.zip; do
+  [ -e "$f" ] || continue
+  printf 'asset %s zip_bytes %d\n' "$(basename "$f")" "$(stat -c %s "$f")"
+done
+go run ./cmd/edgebundle -entry redirect/index.js -out "$out/b-redirect" | sed 's/^/bundle /'
+go run ./cmd/edgebundle -entry ingest/index.js -out "$out/b-ingest" | sed 's/^/bundle /'
+
+echo "== edge handlers (node $(node --version))"
+node functions/edge/bench/redirect.mjs
+node functions/edge/bench/ingest.mjs

@@ -1,0 +1,277 @@
+package stacks_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/edgekit/edgekit/config"
+	"github.com/edgekit/edgekit/functions/edge"
+	"github.com/edgekit/edgekit/site"
+	"github.com/edgekit/edgekit/stacks"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden templates in testdata/")
+
+func TestMain(m *testing.M) {
+	// Golden templates must not depend on the caller's environment: the CLI's
+	// context, default account and region never reach these tests.
+	for _, k := range []string{"CDK_CONTEXT_JSON", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_OUTDIR",
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"} {
+		os.Unsetenv(k)
+	}
+	os.Exit(m.Run())
+}
+
+func build(t *testing.T, ctx map[string]any, opts *stacks.Options) (*stacks.App, awscdk.App) {
+	t.Helper()
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := stacks.NewApp()
+	return stacks.Build(app, cfg, opts), app
+}
+
+func allStacks(a *stacks.App) []awscdk.Stack {
+	out := []awscdk.Stack{a.Edge.Stack, a.Storage.Stack, a.Cdn.Stack}
+	for _, s := range a.Ingest {
+		out = append(out, s.Stack)
+	}
+	return out
+}
+
+// scrub replaces values that legitimately change with every edge or CDK code
+// change (asset hashes, code digests, build ids) with stable placeholders, so
+// golden diffs show structure and settings.
+var (
+	hex64Re   = regexp.MustCompile(`[0-9a-f]{64}`)
+	codeShaRe = regexp.MustCompile(`"CodeSha256": "[A-Za-z0-9+/=]{44}"`)
+)
+
+func scrub(b []byte) []byte {
+	b = hex64Re.ReplaceAll(b, []byte("<hash>"))
+	return codeShaRe.ReplaceAll(b, []byte(`"CodeSha256": "<code-sha256>"`))
+}
+
+func templateJSON(t *testing.T, s awscdk.Stack) []byte {
+	t.Helper()
+	tpl := assertions.Template_FromStack(s, nil).ToJSON()
+	b, err := json.MarshalIndent(tpl, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(scrub(b), '\n')
+}
+
+func TestGoldenTemplates(t *testing.T) {
+	a, _ := build(t, nil, nil)
+	for _, s := range allStacks(a) {
+		name := *s.StackName()
+		t.Run(name, func(t *testing.T) {
+			got := templateJSON(t, s)
+			path := filepath.Join("testdata", name+".template.json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run `make golden` to create it, then review the diff)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("template of %s differs from %s; review with `go test ./stacks -run TestGoldenTemplates -update && git diff`\n%s",
+					name, path, firstDiff(want, got))
+			}
+		})
+	}
+}
+
+func firstDiff(want, got []byte) string {
+	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + a + "\n  got:  " + b
+		}
+	}
+	return ""
+}
+
+func TestStackLayout(t *testing.T) {
+	a, _ := build(t, nil, nil)
+	want := map[string]string{
+		"edgekit-Edge": "us-east-1", "edgekit-Storage": "eu-central-1", "edgekit-Cdn": "eu-central-1",
+		"edgekit-Ingest-us-east-1": "us-east-1", "edgekit-Ingest-eu-central-1": "eu-central-1", "edgekit-Ingest-ap-northeast-1": "ap-northeast-1",
+	}
+	got := map[string]string{}
+	for _, s := range allStacks(a) {
+		got[*s.StackName()] = *s.Region()
+		if !*awscdk.Token_IsUnresolved(s.Account()) {
+			t.Errorf("%s has account %q; without edgekit:account stacks must be env-agnostic", *s.StackName(), *s.Account())
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("stacks %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("stack %s region %q, want %q", k, got[k], v)
+		}
+	}
+	deps := map[string]bool{}
+	for _, d := range *a.Cdn.Dependencies() {
+		deps[*d.StackName()] = true
+	}
+	for _, n := range []string{"edgekit-Edge", "edgekit-Storage", "edgekit-Ingest-us-east-1"} {
+		if !deps[n] {
+			t.Errorf("Cdn does not depend on %s (deps %v)", n, deps)
+		}
+	}
+}
+
+func TestPatternsCanBeSwitchedOff(t *testing.T) {
+	a, _ := build(t, map[string]any{config.KeyIngestEnabled: "false", config.KeyRedirectsEnabled: "false", config.KeyAccount: "123456789012"}, nil)
+	if a.Edge.Redirect != nil || a.Edge.Ingest != nil || len(a.Ingest) != 0 {
+		t.Fatalf("disabled patterns were created: %+v", a)
+	}
+	tpl := assertions.Template_FromStack(a.Cdn.Stack, nil)
+	tpl.ResourceCountIs(jsii.String("Custom::EdgekitCrossRegionParameter"), jsii.Number(0))
+	tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+		"DistributionConfig": map[string]any{"DefaultCacheBehavior": map[string]any{"LambdaFunctionAssociations": assertions.Match_Absent()}},
+	})
+	if *a.Cdn.Account() != "123456789012" {
+		t.Fatalf("account %q not applied", *a.Cdn.Account())
+	}
+}
+
+// readers returns the properties of every cross-region reader in the Cdn
+// template, keyed by logical id.
+func readers(t *testing.T, a *stacks.App) map[string]string {
+	t.Helper()
+	res := assertions.Template_FromStack(a.Cdn.Stack, nil).FindResources(jsii.String("Custom::EdgekitCrossRegionParameter"), nil)
+	out := map[string]string{}
+	for id, r := range *res {
+		b, _ := json.Marshal(r.(map[string]any)["Properties"])
+		out[id] = string(b)
+	}
+	if len(out) == 0 {
+		t.Fatal("no cross-region readers in the Cdn template")
+	}
+	return out
+}
+
+func overlay(base fs.FS, path, extra string) fs.FS {
+	m := fstest.MapFS{}
+	_ = fs.WalkDir(base, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(base, p)
+			m[p] = &fstest.MapFile{Data: b}
+		}
+		return nil
+	})
+	m[path] = &fstest.MapFile{Data: append(m[path].Data, []byte(extra)...)}
+	return m
+}
+
+func TestCrossRegionRefresh(t *testing.T) {
+	base, _ := build(t, nil, nil)
+	before := readers(t, base)
+
+	tpl := assertions.Template_FromStack(base.Cdn.Stack, nil)
+	tpl.HasResourceProperties(jsii.String("Custom::EdgekitCrossRegionParameter"), map[string]any{
+		"Create": assertions.Match_StringLikeRegexp(jsii.String(`"region":"us-east-1".*"Name":"/edgekit/edge/redirect/version-arn"|"Name":"/edgekit/edge/redirect/version-arn".*"region":"us-east-1"`)),
+	})
+	tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+			"Action": "ssm:GetParameter", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"},
+				":ssm:us-east-1:", map[string]any{"Ref": "AWS::AccountId"}, ":parameter/edgekit/edge/redirect/version-arn"}}},
+		}})},
+	})
+	// No strong cross-region references: the Cdn template imports nothing from us-east-1.
+	cdnJSON := string(templateJSON(t, base.Cdn.Stack))
+	if strings.Contains(cdnJSON, "Fn::ImportValue\": \"edgekit-Edge") || strings.Contains(cdnJSON, "ExportsReader") {
+		t.Fatal("Cdn stack uses a CloudFormation cross-region export")
+	}
+
+	t.Run("edge source change re-reads only that function", func(t *testing.T) {
+		changed, _ := build(t, nil, &stacks.Options{EdgeSources: overlay(edge.Sources, "redirect/index.js", "\nexport const edgekitTestMarker = 1;\n")})
+		after := readers(t, changed)
+		diff := diffKeys(before, after)
+		if len(diff) != 1 || !strings.HasPrefix(diff[0], "RedirectVersion") {
+			t.Fatalf("changed readers %v, want exactly the redirect reader", diff)
+		}
+		if changed.Edge.Redirect.BuildID == base.Edge.Redirect.BuildID {
+			t.Fatal("build id did not change with the source")
+		}
+	})
+	t.Run("shared lib change re-reads every function using it", func(t *testing.T) {
+		changed, _ := build(t, nil, &stacks.Options{EdgeSources: overlay(edge.Sources, "lib/response.js", "\nexport const edgekitTestMarker = 1;\n")})
+		if d := diffKeys(before, readers(t, changed)); len(d) != 2 {
+			t.Fatalf("changed readers %v, want both functions (they share lib/response.js)", d)
+		}
+	})
+	t.Run("redirect rule change re-reads", func(t *testing.T) {
+		changed, _ := build(t, map[string]any{config.KeyRedirectRules: `[{"name":"x","path":"/a","status":301,"target":"/b"}]`}, nil)
+		if d := diffKeys(before, readers(t, changed)); len(d) != 1 {
+			t.Fatalf("changed readers %v, want the redirect reader", d)
+		}
+	})
+	t.Run("unrelated changes do not re-read", func(t *testing.T) {
+		changed, _ := build(t, map[string]any{config.KeyCSP: "default-src 'self'", config.KeyIngestBufferSecs: 120, config.KeyLogRetentionDays: 90},
+			&stacks.Options{SiteFiles: overlay(site.Files, "files/index.html", "<!-- changed -->")})
+		if d := diffKeys(before, readers(t, changed)); len(d) != 0 {
+			t.Fatalf("readers %v changed although no edge code or edge config changed", d)
+		}
+	})
+}
+
+func diffKeys(a, b map[string]string) []string {
+	var out []string
+	for k, v := range a {
+		if b[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k+"(new)")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestNagHasNoUnsuppressedFindings(t *testing.T) {
+	a, _ := build(t, nil, nil)
+	for _, s := range allStacks(a) {
+		ann := assertions.Annotations_FromStack(s)
+		errs := ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		warns := ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		for _, m := range append(*errs, *warns...) {
+			t.Errorf("%s: %v: %v", *s.StackName(), *m.Id, m.Entry.Data)
+		}
+	}
+}
