@@ -75,6 +75,13 @@ type EdgeFunctionProps struct {
 	// ParameterName of the SSM parameter receiving the version ARN.
 	// Default: "/edgekit/edge/<id>/version-arn".
 	ParameterName string
+	// RemovalPolicy of the function. Lambda refuses to delete a function while
+	// CloudFront still has replicas of it, which lasts hours after the
+	// distribution lets go, so deleting it in the same `cdk destroy` fails the
+	// whole teardown. Retained functions are deleted later by hand (README).
+	// Versions are always retained for the same reason.
+	// Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
 }
 
 // EdgeFunction is a bundled, validated Lambda@Edge function with a published
@@ -138,6 +145,9 @@ func NewEdgeFunction(scope constructs.Construct, id string, props *EdgeFunctionP
 	}
 	if p.Description == "" {
 		p.Description = "Lambda@Edge " + p.Entry
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 
 	var errs []string
@@ -262,6 +272,7 @@ func NewEdgeFunction(scope constructs.Construct, id string, props *EdgeFunctionP
 		Role:         role,
 	})
 	fn.Node().AddDependency(logGroup)
+	fn.ApplyRemovalPolicy(p.RemovalPolicy)
 	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
 	fn.Node().AddValidation(&edgeCompat{stack: stack, fn: cfn, id: id})
 

@@ -75,6 +75,7 @@ func TestEdgeFunctionResources(t *testing.T) {
 		}},
 		"ManagedPolicyArns": assertions.Match_Absent(),
 	})
+	tpl.HasResource(jsii.String("AWS::Lambda::Function"), map[string]any{"DeletionPolicy": "Retain"})
 	tpl.HasResource(jsii.String("AWS::Lambda::Version"), map[string]any{
 		"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
 		"Properties": map[string]any{"Description": "build " + fn.BuildID},

@@ -127,7 +127,11 @@ export function splitValues(text, kind, maxRecords) {
     // The line of a JSON body is the line where its value starts.
     let line = 1;
     for (let i = 0; i < text.length && isWS(text.charCodeAt(i)); i++) if (text.charCodeAt(i) === 0x0a) line++;
-    return [{ line, json }];
+    // Delivered objects hold one record per line. In valid JSON a CR or LF can
+    // only be insignificant whitespace (raw control characters are illegal in
+    // strings), so a pretty-printed body becomes single-line by swapping each
+    // for a space: same value, same byte count.
+    return [{ line, json: json.replace(/[\r\n]/g, " ") }];
   }
   // Count first: an over-long request is rejected before paying for JSON.parse.
   const lines = text.split("\n");

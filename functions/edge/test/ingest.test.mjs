@@ -108,7 +108,8 @@ function event(name, o = {}) {
 /** The trimmed non-blank lines of a fixture's body: what must arrive verbatim. */
 function fixtureValues(name) {
   const text = Buffer.from(fixture(name).Records[0].cf.request.body.data, "base64").toString("utf8");
-  if (name.includes("-json")) return [text.trim()];
+  // A JSON body is stored on one line: its CR/LF whitespace becomes spaces.
+  if (name.includes("-json")) return [text.trim().replace(/[\r\n]/g, " ")];
   return text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
 }
 
@@ -162,6 +163,7 @@ function checkResponse(res, logs) {
 function storedValues(records, { requestId, country }) {
   return records.map((rec) => {
     assert.ok(rec.endsWith("}\n"), "newline-terminated");
+    assert.equal(rec.indexOf("\n"), rec.length - 1, "exactly one line per record");
     const obj = JSON.parse(rec);
     const keys = country ? ["receivedAt", "requestId", "viewerCountry", "data"] : ["receivedAt", "requestId", "data"];
     assert.deepEqual(Object.keys(obj), keys);
@@ -201,7 +203,13 @@ describe("accepted requests arrive exactly as sent", () => {
     const r = await invoke(event(JS));
     assert.equal(r.status, 202);
     assert.deepEqual(r.body, { accepted: 1 });
-    assert.deepEqual(storedValues(fh.records("us-east-1"), { requestId: JS_ID }), fixtureValues(JS));
+    const stored = storedValues(fh.records("us-east-1"), { requestId: JS_ID });
+    assert.deepEqual(stored, fixtureValues(JS));
+    // Same value and same byte count as the pretty-printed original.
+    const original = Buffer.from(fixture(JS).Records[0].cf.request.body.data, "base64").toString("utf8").trim();
+    assert.ok(original.includes("\n"), "fixture is pretty-printed");
+    assert.deepEqual(JSON.parse(stored[0]), JSON.parse(original));
+    assert.equal(Buffer.byteLength(stored[0]), Buffer.byteLength(original));
   });
 
   const lines = ['{"a":1}', '"SECRET-MARKER"', "[true,null]", "  42  ", '{"nested":{"x":[1,2,{"y":"\\u2028"}]}}'];
