@@ -3,6 +3,7 @@ package edgeapp_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,5 +58,35 @@ func TestSynthesizes(t *testing.T) {
 	})
 	if s.Hello.Reference.RefreshToken != s.Hello.BuildID || s.Hello.Reference.Region != "us-east-1" {
 		t.Fatalf("reference %+v", s.Hello.Reference)
+	}
+}
+
+// TestConstructsStandAlone proves the reusable constructs do not reach into the
+// edgekit app: no config, stacks, site or handler code in their import graph.
+func TestConstructsStandAlone(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps",
+		"github.com/edgekit/edgekit/constructs/edgefunction",
+		"github.com/edgekit/edgekit/constructs/crossregion").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	var edgekit []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/edgekit/edgekit/") {
+			edgekit = append(edgekit, pkg)
+		}
+	}
+	allowed := map[string]bool{
+		"github.com/edgekit/edgekit/constructs/edgefunction":        true,
+		"github.com/edgekit/edgekit/constructs/edgefunction/bundle": true,
+		"github.com/edgekit/edgekit/constructs/crossregion":         true,
+	}
+	for _, p := range edgekit {
+		if !allowed[p] {
+			t.Errorf("constructs depend on %s", p)
+		}
+	}
+	if len(edgekit) != len(allowed) {
+		t.Errorf("edgekit packages in the graph: %v", edgekit)
 	}
 }
