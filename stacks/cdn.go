@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
@@ -141,7 +142,9 @@ func NewCdnStack(scope constructs.Construct, id string, props *CdnStackProps) *C
 		{Id: jsii.String("AwsSolutions-CFR2"), Reason: jsii.String("The CLOUDFRONT-scope WAF web ACL arrives with the API/WAF pattern; this distribution has no origin that WAF would protect beyond CloudFront's own shield.")},
 		{Id: jsii.String("AwsSolutions-CFR4"), Reason: jsii.String("Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose security policy cannot be set; with a custom domain certificate the CDK default is TLSv1.2_2021.")},
 	}, jsii.Bool(true))
-	suppressCustomResourceProvider(stack)
+	if s.RedirectVersion != nil || s.IngestVersion != nil {
+		suppressCustomResourceProvider(stack)
+	}
 	return s
 }
 
@@ -175,15 +178,25 @@ func siteBucketPolicy(stack awscdk.Stack, bucketName, bucketArn *string, dist aw
 // suppressCustomResourceProvider documents the findings on the CDK-provided
 // Lambda that backs every AwsCustomResource in a stack (the SSM readers).
 func suppressCustomResourceProvider(stack awscdk.Stack) {
+	suppressProvider(stack, "AWS679f53fac002430cb0da5b7982bd2287", []*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("CDK's AwsCustomResource provider logs through AWSLambdaBasicExecutionRole."),
+			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
+		{Id: jsii.String("AwsSolutions-L1"), Reason: jsii.String("CDK's AwsCustomResource provider pins its Node.js runtime; it runs only during deployments.")},
+	})
+}
+
+// suppressProvider attaches suppressions to the CDK-owned singleton provider
+// constructs of a stack (their construct ids start with idPrefix), and nothing else.
+func suppressProvider(stack awscdk.Stack, idPrefix string, s []*cdknag.NagPackSuppression) {
+	found := false
 	for _, c := range *stack.Node().Children() {
-		id := *c.(constructs.IConstruct).Node().Id()
-		if len(id) > 14 && id[:14] == "AWS679f53fac00" {
-			cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{
-				{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("CDK's AwsCustomResource provider logs through AWSLambdaBasicExecutionRole."),
-					AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
-				{Id: jsii.String("AwsSolutions-L1"), Reason: jsii.String("CDK's AwsCustomResource provider pins its Node.js runtime; it runs only during deployments.")},
-			}, jsii.Bool(true))
+		if strings.HasPrefix(*c.(constructs.IConstruct).Node().Id(), idPrefix) {
+			cdknag.NagSuppressions_AddResourceSuppressions(c, &s, jsii.Bool(true))
+			found = true
 		}
+	}
+	if !found {
+		panic(fmt.Sprintf("%s: no provider construct %q to suppress findings on", *stack.StackName(), idPrefix))
 	}
 }
 

@@ -85,7 +85,7 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageStackP
 	if err != nil {
 		panic(err)
 	}
-	dep := awss3deployment.NewBucketDeployment(stack, jsii.String("SiteContent"), &awss3deployment.BucketDeploymentProps{
+	awss3deployment.NewBucketDeployment(stack, jsii.String("SiteContent"), &awss3deployment.BucketDeploymentProps{
 		DestinationBucket: s.Site,
 		Sources: &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(dir), &awss3assets.AssetOptions{
 			Exclude: jsii.Strings(assetdir.Exclude),
@@ -95,12 +95,11 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageStackP
 		Prune:       jsii.Bool(true),
 		MemoryLimit: jsii.Number(256),
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(stack, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("The CDK BucketDeployment provider uses AWSLambdaBasicExecutionRole for its own logs."),
+	suppressProvider(stack, "Custom::CDKBucketDeployment", []*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("The CDK BucketDeployment provider logs through AWSLambdaBasicExecutionRole."),
 			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
-		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The CDK BucketDeployment provider copies a whole asset prefix into the site bucket; its grants are scoped to those two buckets.")},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The CDK BucketDeployment provider copies the whole staged asset prefix into the site bucket; its wildcards are object keys of those two buckets only.")},
 		{Id: jsii.String("AwsSolutions-L1"), Reason: jsii.String("The CDK BucketDeployment provider pins its runtime; it runs only during deployments.")},
-	}, jsii.Bool(true))
-	_ = dep
+	})
 	return s
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
@@ -80,7 +81,11 @@ func AddBehavior(dist awscloudfront.Distribution, props *BehaviorProps) *Behavio
 			panic(fmt.Sprintf("ingest.AddBehavior %q: %s under the distribution is not an origin request policy", p.Path, OriginRequestPolicyID))
 		}
 	} else {
+		// Policy names are unique per account, not per stack: derive the name
+		// from the (account-unique) stack name so two apps never collide.
+		name := policyName(*awscdk.Stack_Of(dist).StackName() + "-" + *dist.Node().Id() + "-ingest")
 		policy = awscloudfront.NewOriginRequestPolicy(dist, jsii.String(OriginRequestPolicyID), &awscloudfront.OriginRequestPolicyProps{
+			OriginRequestPolicyName: jsii.String(name),
 			Comment:             jsii.String("edgekit ingest: Content-Type and viewer country only"),
 			HeaderBehavior:      awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(ForwardedHeaders...)...),
 			CookieBehavior:      awscloudfront.OriginRequestCookieBehavior_None(),
@@ -104,4 +109,17 @@ func AddBehavior(dist awscloudfront.Distribution, props *BehaviorProps) *Behavio
 	}
 	dist.AddBehavior(jsii.String(p.Path), p.Origin, opts)
 	return &Behavior{PathPattern: p.Path, OriginRequestPolicy: policy}
+}
+
+// policyName keeps the characters CloudFront accepts in policy names
+// (A-Z, a-z, 0-9, '-', '_') and at most 128 of them.
+func policyName(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(b) < 128; i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }

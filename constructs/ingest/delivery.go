@@ -16,8 +16,11 @@ import (
 // requires an error prefix with !{firehose:error-output-type} whenever the
 // data prefix uses expressions.
 const (
-	DataPrefix   = "data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
-	ErrorPrefix  = "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
+	// DataPrefix is where delivered records land, one partition per hour (UTC).
+	DataPrefix = "data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+	// ErrorPrefix is where Firehose writes records it failed to deliver.
+	ErrorPrefix = "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
+	// AccessPrefix is the key prefix of the data bucket's server access logs.
 	AccessPrefix = "s3-access/"
 )
 
@@ -38,9 +41,10 @@ type DeliveryProps struct {
 	// NoncurrentExpireAfter is how long overwritten or deleted versions are
 	// kept, whole days. Default: 30 days.
 	NoncurrentExpireAfter awscdk.Duration
-	// Bucket receives the data. It must allow the stream's role to write (the
-	// construct grants it) and is not reconfigured otherwise: encryption,
-	// versioning, lifecycle and access logging are then the owner's job.
+	// Bucket receives the data. The stream's role is granted the documented
+	// Firehose S3 actions on it (and encrypt/decrypt on its KMS key, if any);
+	// it is not reconfigured otherwise: encryption, versioning, lifecycle and
+	// access logging are then the owner's job.
 	// Default: a new versioned, encrypted, TLS-only, private bucket.
 	Bucket awss3.IBucket
 	// AccessLogsBucket receives the new data bucket's server access logs under
@@ -61,7 +65,8 @@ type DeliveryProps struct {
 // one in each ingest region, all with the same StreamName.
 type Delivery struct {
 	constructs.Construct
-	// Stream is the delivery stream (server-side encrypted with an AWS-owned key).
+	// Stream is the Direct PUT delivery stream, server-side encrypted with an
+	// AWS-owned key.
 	Stream awskinesisfirehose.DeliveryStream
 	// Bucket holds the delivered data.
 	Bucket awss3.IBucket
@@ -70,6 +75,8 @@ type Delivery struct {
 	AccessLogsBucket awss3.IBucket
 	// LogGroup receives Firehose delivery errors.
 	LogGroup awslogs.LogGroup
+	// Role is assumed by Firehose to write to Bucket and LogGroup.
+	Role awsiam.Role
 }
 
 // NewDelivery validates props and creates the stream, and the buckets unless
@@ -136,12 +143,41 @@ func NewDelivery(scope constructs.Construct, id string, props *DeliveryProps) *D
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 
+	// The stream's role gets exactly the S3 permissions AWS documents for a
+	// Firehose S3 destination. The L2 destination would grant bucket read/write
+	// (s3:DeleteObject* included, i.e. deleting versions of retained data), so
+	// it receives the role as immutable and its grants become no-ops.
+	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		Description: jsii.String("Firehose " + p.StreamName + ": write delivered data and errors"),
+		// Firehose passes the account id as external id; requiring it keeps
+		// another account's stream from using this role (confused deputy).
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("firehose.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"sts:ExternalId": awscdk.Stack_Of(c).Account()}},
+		}),
+	})
+	d.Role = role
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("Bucket"),
+		Actions:   jsii.Strings("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"),
+		Resources: &[]*string{d.Bucket.BucketArn()},
+	}))
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("Objects"),
+		Actions:   jsii.Strings("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"),
+		Resources: &[]*string{d.Bucket.ArnForObjects(jsii.String("*"))},
+	}))
+	if key := d.Bucket.EncryptionKey(); key != nil {
+		// A given bucket with a customer managed key: Firehose encrypts with it.
+		key.GrantEncryptDecrypt(role)
+	}
+
 	d.Stream = awskinesisfirehose.NewDeliveryStream(c, jsii.String("Stream"), &awskinesisfirehose.DeliveryStreamProps{
 		DeliveryStreamName: jsii.String(p.StreamName),
 		// No Source: Direct PUT, the only source type that supports
 		// server-side encryption of the stream itself.
 		Encryption: awskinesisfirehose.StreamEncryption_AwsOwnedKey(),
 		Destination: awskinesisfirehose.NewS3Bucket(d.Bucket, &awskinesisfirehose.S3BucketProps{
+			Role:              role.WithoutPolicyUpdates(nil),
 			Compression:       awskinesisfirehose.Compression_GZIP(),
 			DataOutputPrefix:  jsii.String(DataPrefix),
 			ErrorOutputPrefix: jsii.String(ErrorPrefix),
@@ -151,13 +187,28 @@ func NewDelivery(scope constructs.Construct, id string, props *DeliveryProps) *D
 		}),
 	})
 
-	// The L2 S3 destination grants its role read/write on the bucket with
-	// action wildcards (s3:GetObject*, s3:DeleteObject*, ...) scoped to this
-	// bucket and its objects; Firehose needs put/get/list/multipart on it.
-	cdknag.NagSuppressions_AddResourceSuppressions(d.Stream, &[]*cdknag.NagPackSuppression{{
+	// Error logs: PutLogEvents on the one stream the L2 adds to the group.
+	logResource := d.LogGroup.LogGroupArn()
+	if ls, ok := d.LogGroup.Node().TryFindChild(jsii.String("S3Destination")).(awslogs.ILogStream); ok {
+		logResource = awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+			ResourceName: jsii.String(*d.LogGroup.LogGroupName() + ":log-stream:" + *ls.LogStreamName()),
+			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+	}
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ErrorLogs"),
+		Actions:   jsii.Strings("logs:PutLogEvents"),
+		Resources: &[]*string{logResource},
+	}))
+	// Firehose checks its role when the stream is created: the policy first.
+	d.Stream.Node().AddDependency(role)
+
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Firehose's S3 destination role: action wildcards come from the CDK's bucket grant and " +
-			"object-level access needs <bucket>/*; every resource is this stream's own bucket or log group."),
+		Reason: jsii.String("Firehose writes objects under generated keys anywhere in its own bucket " +
+			"(data/ and errors/ prefixes with time partitions); the actions are the documented minimum."),
+		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::.*\/\*$/`)}},
 	}}, jsii.Bool(true))
 	return d
 }

@@ -154,9 +154,10 @@ type HandlerConfig struct {
 // Why origin request: with include-body, CloudFront hands an origin-request
 // function up to 1 MB of body and allows it 30 s, against 40 KB and 5 s on
 // viewer request (quotas on Lambda@Edge). The function generates the response
-// itself, so the behavior's origin is never contacted. And an origin-facing
-// function runs in the regional edge cache's region, not at the edge location:
-// that region (its AWS_REGION) is what RegionOrder keys the nearest Firehose on.
+// itself, so the behavior's origin is never contacted. Each invocation runs in
+// a replica in the AWS Region of the CloudFront regional edge cache serving the
+// viewer, not at the edge location: that Region (the replica's AWS_REGION) is
+// what RegionOrder keys the nearest Firehose on.
 //
 // Create it in a us-east-1 stack; attach it with AddBehavior in the
 // distribution's stack, importing the version through Reference.

@@ -195,6 +195,37 @@ func TestDelivery(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
 	})
 
+	t.Run("role", func(t *testing.T) {
+		bucketArn := map[string]any{"Fn::GetAtt": []any{stack.GetLogicalId(d.Bucket.Node().DefaultChild().(awss3.CfnBucket)), "Arn"}}
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "firehose.amazonaws.com"},
+				"Condition": map[string]any{"StringEquals": map[string]any{"sts:ExternalId": map[string]any{"Ref": "AWS::AccountId"}}},
+			}}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": []any{
+				map[string]any{"Sid": "Bucket", "Effect": "Allow", "Resource": bucketArn,
+					"Action": []any{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}},
+				map[string]any{"Sid": "Objects", "Effect": "Allow", "Resource": map[string]any{"Fn::Join": []any{"", []any{bucketArn, "/*"}}},
+					"Action": []any{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}},
+				assertions.Match_ObjectLike(&map[string]any{"Sid": "ErrorLogs", "Action": "logs:PutLogEvents"}),
+			}},
+		})
+		// Firehose must never be able to delete (versions of) retained data.
+		tpl.ResourceCountIs(jsii.String("AWS::IAM::Policy"), jsii.Number(1))
+		for _, stmt := range policyStatements(tpl) {
+			for _, a := range asList(stmt["Action"]) {
+				if s := fmt.Sprint(a); strings.Contains(s, "Delete") || strings.Contains(s, "*") {
+					t.Errorf("Firehose role allows %q", s)
+				}
+			}
+		}
+		tpl.HasResource(jsii.String("AWS::KinesisFirehose::DeliveryStream"), map[string]any{
+			"DependsOn": assertions.Match_ArrayWith(&[]any{stack.GetLogicalId(d.Role.Node().FindChild(jsii.String("DefaultPolicy")).Node().DefaultChild().(awscdk.CfnElement))}),
+		})
+	})
+
 	t.Run("bucket", func(t *testing.T) {
 		tpl.HasResource(jsii.String("AWS::S3::Bucket"), map[string]any{
 			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
@@ -276,7 +307,7 @@ func TestDeliveryValidation(t *testing.T) {
 	}
 	t.Run("fails_access_logs_with_bucket", func(t *testing.T) {
 		stack := newStack("Ingest", "eu-west-1")
-		b := awss3.Bucket_FromBucketName(stack, jsii.String("B"), jsii.String("b"))
+		b := awss3.Bucket_FromBucketName(stack, jsii.String("B"), jsii.String("existing-bucket"))
 		msg := panicMessage(func() {
 			ingest.NewDelivery(stack, "Delivery", &ingest.DeliveryProps{StreamName: "s", Bucket: b, AccessLogsBucket: b})
 		})

@@ -13,10 +13,10 @@ type site struct {
 }
 
 // sites lists the regions whose position is known. The edge ones are the
-// CloudFront regional edge cache (REC) regions: an origin-facing Lambda@Edge
-// function (origin request/response) runs in the REC that forwards the request
-// to the origin, and its AWS_REGION is that REC's region. Those are therefore
-// the only keys the handler can ever look up. The others are regions without a
+// CloudFront regional edge cache (REC) regions: a Lambda@Edge replica runs in
+// the Region of the REC serving the request, and that is its AWS_REGION. Those
+// are therefore the keys the handler looks up (it falls back to the configured
+// order for any other). The others are regions without a
 // REC that can still host an ingest stream, so they can be ranked by distance.
 var sites = map[string]site{
 	// Regional edge cache regions.
@@ -94,6 +94,9 @@ func haversineKm(a, b site) float64 {
 // closest Firehose stream and fails over to the next closest. An ingest region
 // always ranks itself first; equal distances keep the configured order; ingest
 // regions with an unknown position follow the known ones in configured order.
+// Great-circle distance stands in for latency, and cable routes can disagree
+// (Tokyo is nearer Frankfurt, yet reaches Virginia faster across the Pacific):
+// then the first choice is correct but not the fastest.
 // Every list is a permutation of ingest (duplicates are kept as given), and the
 // result depends only on ingest, so the synthesized config is deterministic.
 // Edge code falls back to the configured order for a region not in the map.
