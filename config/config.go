@@ -147,50 +147,15 @@ func Load(ctx map[string]any) (Config, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v := ctx[k]
-		var err error
-		switch k {
-		case KeyAppName:
-			c.AppName, err = asString(v)
-		case KeyAccount:
-			c.Account, err = asString(v)
-		case KeyHomeRegion:
-			c.HomeRegion, err = asString(v)
-		case KeyIngestRegions:
-			c.IngestRegions, err = asStringList(v)
-		case KeyLogRetentionDays:
-			c.LogRetentionDays, err = asInt(v)
-		case KeyRedirectsEnabled:
-			c.Redirects.Enabled, err = asBool(v)
-		case KeyRedirectRules:
-			c.Redirects.Rules, err = asRules(v)
-		case KeyCSP:
-			c.SecurityHeaders.ContentSecurityPolicy, err = asString(v)
-		case KeyHSTSMaxAge:
-			c.SecurityHeaders.HSTSMaxAgeSeconds, err = asInt(v)
-		case KeyIngestEnabled:
-			c.Ingest.Enabled, err = asBool(v)
-		case KeyIngestPath:
-			c.Ingest.Path, err = asString(v)
-		case KeyIngestStreamName:
-			c.Ingest.StreamName, err = asString(v)
-			streamSet = true
-		case KeyIngestBufferSecs:
-			c.Ingest.BufferIntervalSeconds, err = asInt(v)
-		case KeyIngestBufferMiB:
-			c.Ingest.BufferSizeMiB, err = asInt(v)
-		case KeyIngestExpireDays:
-			c.Ingest.ExpireAfterDays, err = asInt(v)
-		case KeyIngestMaxRecords:
-			c.Ingest.MaxRecords, err = asInt(v)
-		case KeyIngestMaxRecordKiB:
-			c.Ingest.MaxRecordKiB, err = asInt(v)
-		default:
-			err = fmt.Errorf("unknown key (known keys: %s)", strings.Join(KnownKeys(), ", "))
+		set, ok := setters[k]
+		if !ok {
+			bad(k, ctx[k], "unknown key (known keys: "+strings.Join(KnownKeys(), ", ")+")")
+			continue
 		}
-		if err != nil {
-			bad(k, v, err.Error())
+		if err := set(&c, ctx[k]); err != nil {
+			bad(k, ctx[k], err.Error())
 		}
+		streamSet = streamSet || k == KeyIngestStreamName
 	}
 	if !streamSet {
 		c.Ingest.StreamName = c.AppName + "-ingest"
@@ -202,12 +167,34 @@ func Load(ctx map[string]any) (Config, error) {
 	return c, nil
 }
 
+// setters parse one context value each into its Config field; the set of keys
+// is exactly what Load accepts.
+var setters = map[string]func(c *Config, v any) error{
+	KeyAppName:            func(c *Config, v any) (err error) { c.AppName, err = asString(v); return },
+	KeyAccount:            func(c *Config, v any) (err error) { c.Account, err = asString(v); return },
+	KeyHomeRegion:         func(c *Config, v any) (err error) { c.HomeRegion, err = asString(v); return },
+	KeyIngestRegions:      func(c *Config, v any) (err error) { c.IngestRegions, err = asStringList(v); return },
+	KeyLogRetentionDays:   func(c *Config, v any) (err error) { c.LogRetentionDays, err = asInt(v); return },
+	KeyRedirectsEnabled:   func(c *Config, v any) (err error) { c.Redirects.Enabled, err = asBool(v); return },
+	KeyRedirectRules:      func(c *Config, v any) (err error) { c.Redirects.Rules, err = asRules(v); return },
+	KeyCSP:                func(c *Config, v any) (err error) { c.SecurityHeaders.ContentSecurityPolicy, err = asString(v); return },
+	KeyHSTSMaxAge:         func(c *Config, v any) (err error) { c.SecurityHeaders.HSTSMaxAgeSeconds, err = asInt(v); return },
+	KeyIngestEnabled:      func(c *Config, v any) (err error) { c.Ingest.Enabled, err = asBool(v); return },
+	KeyIngestPath:         func(c *Config, v any) (err error) { c.Ingest.Path, err = asString(v); return },
+	KeyIngestStreamName:   func(c *Config, v any) (err error) { c.Ingest.StreamName, err = asString(v); return },
+	KeyIngestBufferSecs:   func(c *Config, v any) (err error) { c.Ingest.BufferIntervalSeconds, err = asInt(v); return },
+	KeyIngestBufferMiB:    func(c *Config, v any) (err error) { c.Ingest.BufferSizeMiB, err = asInt(v); return },
+	KeyIngestExpireDays:   func(c *Config, v any) (err error) { c.Ingest.ExpireAfterDays, err = asInt(v); return },
+	KeyIngestMaxRecords:   func(c *Config, v any) (err error) { c.Ingest.MaxRecords, err = asInt(v); return },
+	KeyIngestMaxRecordKiB: func(c *Config, v any) (err error) { c.Ingest.MaxRecordKiB, err = asInt(v); return },
+}
+
 // KnownKeys lists every context key Load accepts, sorted.
 func KnownKeys() []string {
-	k := []string{KeyAppName, KeyAccount, KeyHomeRegion, KeyIngestRegions, KeyLogRetentionDays,
-		KeyRedirectsEnabled, KeyRedirectRules, KeyCSP, KeyHSTSMaxAge, KeyIngestEnabled, KeyIngestPath,
-		KeyIngestStreamName, KeyIngestBufferSecs, KeyIngestBufferMiB, KeyIngestExpireDays,
-		KeyIngestMaxRecords, KeyIngestMaxRecordKiB}
+	k := make([]string, 0, len(setters))
+	for key := range setters {
+		k = append(k, key)
+	}
 	sort.Strings(k)
 	return k
 }

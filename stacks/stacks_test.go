@@ -20,6 +20,7 @@ import (
 
 	"github.com/edgekit/edgekit/config"
 	"github.com/edgekit/edgekit/functions/edge"
+	"github.com/edgekit/edgekit/internal/testenv"
 	"github.com/edgekit/edgekit/site"
 	"github.com/edgekit/edgekit/stacks"
 )
@@ -27,12 +28,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata/")
 
 func TestMain(m *testing.M) {
-	// Golden templates must not depend on the caller's environment: the CLI's
-	// context, default account and region never reach these tests.
-	for _, k := range []string{"CDK_CONTEXT_JSON", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_OUTDIR",
-		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"} {
-		os.Unsetenv(k)
-	}
+	testenv.Pin()
 	os.Exit(m.Run())
 }
 

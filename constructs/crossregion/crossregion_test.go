@@ -12,12 +12,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/edgekit/edgekit/constructs/crossregion"
+	"github.com/edgekit/edgekit/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	for _, k := range []string{"CDK_CONTEXT_JSON", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_OUTDIR"} {
-		os.Unsetenv(k)
-	}
+	testenv.Pin()
 	os.Exit(m.Run())
 }
 

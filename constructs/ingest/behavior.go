@@ -86,10 +86,10 @@ func AddBehavior(dist awscloudfront.Distribution, props *BehaviorProps) *Behavio
 		name := policyName(*awscdk.Stack_Of(dist).StackName() + "-" + *dist.Node().Id() + "-ingest")
 		policy = awscloudfront.NewOriginRequestPolicy(dist, jsii.String(OriginRequestPolicyID), &awscloudfront.OriginRequestPolicyProps{
 			OriginRequestPolicyName: jsii.String(name),
-			Comment:             jsii.String("edgekit ingest: Content-Type and viewer country only"),
-			HeaderBehavior:      awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(ForwardedHeaders...)...),
-			CookieBehavior:      awscloudfront.OriginRequestCookieBehavior_None(),
-			QueryStringBehavior: awscloudfront.OriginRequestQueryStringBehavior_None(),
+			Comment:                 jsii.String("edgekit ingest: Content-Type and viewer country only"),
+			HeaderBehavior:          awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(ForwardedHeaders...)...),
+			CookieBehavior:          awscloudfront.OriginRequestCookieBehavior_None(),
+			QueryStringBehavior:     awscloudfront.OriginRequestQueryStringBehavior_None(),
 		})
 	}
 

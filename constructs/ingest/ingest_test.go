@@ -17,13 +17,11 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/edgekit/edgekit/constructs/ingest"
+	"github.com/edgekit/edgekit/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	// Pin the environment: the CLI's context and default account must not leak in.
-	for _, k := range []string{"CDK_CONTEXT_JSON", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_OUTDIR"} {
-		os.Unsetenv(k)
-	}
+	testenv.Pin()
 	os.Exit(m.Run())
 }
 
