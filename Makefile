@@ -43,6 +43,7 @@ build: deps
 
 ## synth: synthesize every stack into cdk.out
 synth: deps
+	rm -rf cdk.out
 	$(CDK) synth --quiet $(CDK_FLAGS)
 	@echo "synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
