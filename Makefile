@@ -72,8 +72,11 @@ golden: deps
 bench: deps
 	scripts/bench.sh
 
-## bootstrap: bootstrap every environment the app deploys to (us-east-1 included)
-bootstrap: deps
+## bootstrap: bootstrap every environment the app deploys to (us-east-1 included).
+## Without a region list the CLI bootstraps each stack's environment; env-agnostic
+## stacks resolve to the credentials' account.
+bootstrap: synth
+	@echo "environments: $$(node -e 'const m=require("./cdk.out/manifest.json");console.log([...new Set(Object.values(m.artifacts).map(a=>a.environment).filter(Boolean))].sort().join(" "))')"
 	$(CDK) bootstrap $(CDK_FLAGS)
 
 deploy: deps
