@@ -17,8 +17,9 @@ const OriginRequestPolicyID = "IngestOriginRequestPolicy"
 // origin-request function receives the request as CloudFront would send it to
 // the origin, so a header reaches it only if the origin request policy forwards
 // it: Content-Type selects JSON or NDJSON parsing, CloudFront-Viewer-Country
-// is recorded with each record. Cookies and query strings are not forwarded.
-var ForwardedHeaders = []string{"Content-Type", "CloudFront-Viewer-Country"}
+// and the client's Idempotency-Key are recorded with each record. Cookies and
+// query strings are not forwarded.
+var ForwardedHeaders = []string{"Content-Type", "CloudFront-Viewer-Country", "Idempotency-Key"}
 
 // BehaviorProps configures AddBehavior.
 type BehaviorProps struct {
@@ -86,7 +87,7 @@ func AddBehavior(dist awscloudfront.Distribution, props *BehaviorProps) *Behavio
 		name := policyName(*awscdk.Stack_Of(dist).StackName() + "-" + *dist.Node().Id() + "-ingest")
 		policy = awscloudfront.NewOriginRequestPolicy(dist, jsii.String(OriginRequestPolicyID), &awscloudfront.OriginRequestPolicyProps{
 			OriginRequestPolicyName: jsii.String(name),
-			Comment:                 jsii.String("edgekit ingest: Content-Type and viewer country only"),
+			Comment:                 jsii.String("edgekit ingest: Content-Type, viewer country, Idempotency-Key only"),
 			HeaderBehavior:          awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(ForwardedHeaders...)...),
 			CookieBehavior:          awscloudfront.OriginRequestCookieBehavior_None(),
 			QueryStringBehavior:     awscloudfront.OriginRequestQueryStringBehavior_None(),

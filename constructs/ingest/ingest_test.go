@@ -331,7 +331,7 @@ func TestAddBehavior(t *testing.T) {
 	tpl.ResourceCountIs(jsii.String("AWS::CloudFront::OriginRequestPolicy"), jsii.Number(1))
 	tpl.HasResourceProperties(jsii.String("AWS::CloudFront::OriginRequestPolicy"), map[string]any{
 		"OriginRequestPolicyConfig": assertions.Match_ObjectLike(&map[string]any{
-			"HeadersConfig":      map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Content-Type", "CloudFront-Viewer-Country"}},
+			"HeadersConfig":      map[string]any{"HeaderBehavior": "whitelist", "Headers": []any{"Content-Type", "CloudFront-Viewer-Country", "Idempotency-Key"}},
 			"CookiesConfig":      map[string]any{"CookieBehavior": "none"},
 			"QueryStringsConfig": map[string]any{"QueryStringBehavior": "none"},
 		}),

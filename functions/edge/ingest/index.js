@@ -13,8 +13,11 @@
 //     cannot know which, so it should resend the whole request. Records can
 //     therefore arrive more than once: within one invocation a retried record is
 //     byte-identical (same receivedAt and requestId); a client's resend gets a new
-//     CloudFront requestId, so consumers that need exactly-once must de-duplicate
-//     on an id the client puts in each record, falling back to requestId + data.
+//     CloudFront requestId, so consumers that need exactly-once de-duplicate on
+//     the Idempotency-Key (below) or an id the client puts in each record.
+//     A client that sends an Idempotency-Key header gets it stored in every
+//     record's metadata; resending with the same key lets consumers de-duplicate
+//     exactly.
 //   - Bad input is rejected with a 4xx before anything is sent to Firehose.
 //
 // Privacy: responses and logs never contain the payload, the function ARN, the
@@ -23,6 +26,8 @@ import config from "edgekit:config";
 import { cfRecord, errorResponse, header, jsonResponse, MalformedEventError } from "../lib/response.js";
 import { bodyText, frameRecords, IngestInputError, mediaKind, splitValues } from "./parse.js";
 import { deliver } from "./firehose.js";
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const cfg = {
   path: "/ingest",
@@ -94,6 +99,15 @@ async function handle(event, context, started, log) {
     const meta = { receivedAt: new Date(started).toISOString(), requestId: String(log.requestId ?? "") };
     const country = header(request, "cloudfront-viewer-country");
     if (country !== undefined && country !== null && country !== "") meta.viewerCountry = String(country);
+    // A client-chosen key survives resends (the CloudFront request id does
+    // not), so consumers can de-duplicate exactly what at-least-once repeats.
+    const key = header(request, "idempotency-key");
+    if (key !== undefined && key !== null && key !== "") {
+      if (!IDEMPOTENCY_KEY.test(key)) {
+        throw new IngestInputError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-128 characters of A-Z, a-z, 0-9, '-', '_', '.', ':'.");
+      }
+      meta.idempotencyKey = key;
+    }
     framed = frameRecords(values, meta, cfg);
   } catch (err) {
     if (err instanceof IngestInputError) return reject(log, err.status, err.code, err.message);

@@ -160,13 +160,14 @@ export function splitValues(text, kind, maxRecords) {
  * embedded verbatim (never re-serialized), so its bytes arrive unchanged; the
  * metadata is serialized with JSON.stringify, so the record is valid JSON.
  * @param {{line: number, json: string}[]} values
- * @param {{receivedAt: string, requestId: string, viewerCountry?: string}} meta
+ * @param {{receivedAt: string, requestId: string, viewerCountry?: string, idempotencyKey?: string}} meta
  * @param {{maxRecordBytes: number, maxBatchBytes: number}} limits
  * @returns {{records: Buffer[], bytes: number}}
  */
 export function frameRecords(values, meta, limits) {
   let prefix = `{"receivedAt":${JSON.stringify(meta.receivedAt)},"requestId":${JSON.stringify(meta.requestId)}`;
   if (meta.viewerCountry !== undefined) prefix += `,"viewerCountry":${JSON.stringify(meta.viewerCountry)}`;
+  if (meta.idempotencyKey !== undefined) prefix += `,"idempotencyKey":${JSON.stringify(meta.idempotencyKey)}`;
   prefix += `,"data":`;
   const records = new Array(values.length);
   let bytes = 0;

@@ -100,6 +100,7 @@ function event(name, o = {}) {
   else if (o.contentType !== undefined) req.headers["content-type"] = hdr("Content-Type", o.contentType);
   if (o.country === null) delete req.headers["cloudfront-viewer-country"];
   else if (o.country !== undefined) req.headers["cloudfront-viewer-country"] = hdr("CloudFront-Viewer-Country", o.country);
+  if (o.idempotencyKey !== undefined) req.headers["idempotency-key"] = hdr("Idempotency-Key", o.idempotencyKey);
   if (o.method) req.method = o.method;
   if (o.uri) req.uri = o.uri;
   return ev;
@@ -160,18 +161,19 @@ function checkResponse(res, logs) {
 }
 
 /** Parses stored records and checks their framing; returns the raw data substrings. */
-function storedValues(records, { requestId, country }) {
+function storedValues(records, { requestId, country, idempotencyKey }) {
   return records.map((rec) => {
     assert.ok(rec.endsWith("}\n"), "newline-terminated");
     assert.equal(rec.indexOf("\n"), rec.length - 1, "exactly one line per record");
     const obj = JSON.parse(rec);
-    const keys = country ? ["receivedAt", "requestId", "viewerCountry", "data"] : ["receivedAt", "requestId", "data"];
+    const keys = ["receivedAt", "requestId", ...(country ? ["viewerCountry"] : []), ...(idempotencyKey ? ["idempotencyKey"] : []), "data"];
     assert.deepEqual(Object.keys(obj), keys);
     assert.match(obj.receivedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.ok(Math.abs(Date.parse(obj.receivedAt) - Date.now()) < 60000);
     assert.equal(obj.requestId, requestId);
     if (country) assert.equal(obj.viewerCountry, country);
-    const prefix = JSON.stringify({ receivedAt: obj.receivedAt, requestId, ...(country ? { viewerCountry: country } : {}) }).slice(0, -1) + ',"data":';
+    if (idempotencyKey) assert.equal(obj.idempotencyKey, idempotencyKey);
+    const prefix = JSON.stringify({ receivedAt: obj.receivedAt, requestId, ...(country ? { viewerCountry: country } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) }).slice(0, -1) + ',"data":';
     assert.ok(rec.startsWith(prefix), "metadata framing");
     const raw = rec.slice(prefix.length, -2);
     assert.deepEqual(JSON.parse(raw), obj.data);
@@ -254,6 +256,23 @@ describe("accepted requests arrive exactly as sent", () => {
   });
 });
 
+describe("idempotency key", () => {
+  test("a client key is stored in every record and survives a resend", async () => {
+    const key = "order-4711:batch.2_a";
+    const first = await invoke(event(ND, { country: "DE", idempotencyKey: key }));
+    assert.equal(first.status, 202);
+    const again = await invoke(event(ND, { country: "DE", idempotencyKey: key }));
+    assert.equal(again.status, 202);
+    const stored = fh.records("us-east-1").map((r) => JSON.parse(r));
+    assert.equal(stored.length, 2 * fixtureValues(ND).length);
+    assert.ok(stored.every((r) => r.idempotencyKey === key));
+    // Same key and same data: the consumer's de-duplication key matches exactly.
+    const dedupe = new Set(stored.map((r) => r.idempotencyKey + "\u0000" + JSON.stringify(r.data)));
+    assert.equal(dedupe.size, fixtureValues(ND).length);
+    assert.deepEqual(storedValues(fh.records("us-east-1").slice(0, fixtureValues(ND).length), { requestId: ND_ID, country: "DE", idempotencyKey: key }), fixtureValues(ND));
+  });
+});
+
 describe("bad input is rejected and nothing reaches Firehose", () => {
   const big = (n, size) => Array.from({ length: n }, (_, i) => `{"i":${i},"p":"${"z".repeat(size)}"}`).join("\n");
   const cases = [
@@ -282,6 +301,8 @@ describe("bad input is rejected and nothing reaches Firehose", () => {
     { name: "fails_too_many_records_default_limit", ev: () => event(ND, { body: big(501, 0) }), status: 413, code: "too_many_records" },
     { name: "fails_record_too_large_line_4", ev: () => event(ND, { body: '{"a":1}\n{"b":2}\n\n' + `"${"w".repeat(250)}"` }), status: 413, code: "record_too_large", line: 4, bundle: "small" },
     { name: "fails_batch_too_large", ev: () => event(ND, { body: big(5, 120) }), status: 413, code: "batch_too_large", bundle: "small" },
+    { name: "fails_idempotency_key_bad_chars", ev: () => event(ND, { idempotencyKey: "SECRET MARKER/ünicode" }), status: 400, code: "invalid_idempotency_key" },
+    { name: "fails_idempotency_key_too_long", ev: () => event(ND, { idempotencyKey: "k".repeat(129) }), status: 400, code: "invalid_idempotency_key" },
     { name: "fails_malformed_event_empty", ev: () => ({}), status: 400, code: "bad_request" },
     { name: "fails_malformed_event_null", ev: () => null, status: 400, code: "bad_request" },
     { name: "fails_malformed_event_no_request", ev: () => ({ Records: [{ cf: { config: { requestId: "x" } } }] }), status: 400, code: "bad_request" },
