@@ -1,7 +1,6 @@
 package edgefunction_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -191,4 +190,3 @@ func panicMessage(f func()) (msg string) {
 	return ""
 }
 
-var _ = json.Marshal
