@@ -75,6 +75,7 @@ func NewCdnStack(scope constructs.Construct, id string, props *CdnStackProps) *C
 	// Storage stack's bucket policy would make Storage depend on Cdn (a cycle).
 	// This stack writes the site bucket's one policy itself, below.
 	site := awss3.Bucket_FromBucketAttributes(stack, jsii.String("SiteBucket"), &awss3.BucketAttributes{
+		BucketName:               props.Storage.Site.BucketName(),
 		BucketArn:                props.Storage.Site.BucketArn(),
 		BucketRegionalDomainName: props.Storage.Site.BucketRegionalDomainName(),
 	})
@@ -130,7 +131,7 @@ func NewCdnStack(scope constructs.Construct, id string, props *CdnStackProps) *C
 		})
 	}
 
-	siteBucketPolicy(stack, props.Storage.Site.BucketName(), props.Storage.Site.BucketArn(), s.Distribution)
+	siteBucketPolicy(stack, site, s.Distribution)
 
 	awscdk.NewCfnOutput(stack, jsii.String("DistributionDomainName"), &awscdk.CfnOutputProps{
 		Value: s.Distribution.DistributionDomainName(), Description: jsii.String("https://<this>/ serves the site"),
@@ -150,10 +151,10 @@ func NewCdnStack(scope constructs.Construct, id string, props *CdnStackProps) *C
 
 // siteBucketPolicy writes the site bucket's whole policy: TLS only, and reads by
 // CloudFront through OAC for this distribution alone.
-func siteBucketPolicy(stack awscdk.Stack, bucketName, bucketArn *string, dist awscloudfront.Distribution) {
-	bucket := awss3.Bucket_FromBucketName(stack, jsii.String("SiteBucketForPolicy"), bucketName)
+func siteBucketPolicy(stack awscdk.Stack, bucket awss3.IBucket, dist awscloudfront.Distribution) {
 	policy := awss3.NewBucketPolicy(stack, jsii.String("SiteBucketPolicy"), &awss3.BucketPolicyProps{Bucket: bucket})
-	objects := jsii.String(*bucketArn + "/*")
+	bucketArn := bucket.BucketArn()
+	objects := bucket.ArnForObjects(jsii.String("*"))
 	policy.Document().AddStatements(
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DenyInsecureTransport"),
