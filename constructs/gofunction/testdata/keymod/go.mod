@@ -1,0 +1,3 @@
+module example.com/keymod
+
+go 1.26
