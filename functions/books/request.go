@@ -38,6 +38,10 @@ const (
 // largest integer a JavaScript client can hold exactly.
 const MaxVersion = 1<<53 - 1
 
+// maxContentTypeLen bounds the Content-Type header; a real one is under 40
+// bytes.
+const maxContentTypeLen = 128
+
 // request is the part of a function URL event the service uses, with header
 // names lower-cased (function URLs already send them lower-case; fixtures and
 // other callers may not).
@@ -94,12 +98,19 @@ func newID() (string, error) {
 // readBody checks the media type and size and returns the decoded body.
 func readBody(r request) ([]byte, *apiError) {
 	ct := r.headers["content-type"]
-	mt, params, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || mt != "application/json" {
+	if ct == "" || len(ct) > maxContentTypeLen {
 		return nil, newError(415, codeUnsupportedMediaType, "content-type must be application/json")
 	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, newError(415, codeUnsupportedMediaType, "the only accepted charset is utf-8")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return nil, newError(415, codeUnsupportedMediaType, "content-type must be application/json")
+	}
+	for k, v := range params {
+		// application/json defines no parameters; charset is tolerated
+		// because browsers and SDKs add it.
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return nil, newError(415, codeUnsupportedMediaType, "content-type must be application/json, optionally with charset=utf-8")
+		}
 	}
 	tooLarge := newError(413, codeBodyTooLarge, fmt.Sprintf("the body must be at most %d bytes", MaxBodyBytes))
 	var body []byte
