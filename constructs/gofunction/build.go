@@ -376,7 +376,7 @@ type listedPackage struct {
 	// Every kind of file go build may read. With CGO_ENABLED=0 most C-related
 	// lists are empty, but a file moving into one must still change the key.
 	GoFiles, CgoFiles, CFiles, CXXFiles, MFiles, HFiles, FFiles, SFiles []string
-	SwigFiles, SwigCXXFiles, SysoFiles, EmbedFiles                     []string
+	SwigFiles, SwigCXXFiles, SysoFiles, EmbedFiles                      []string
 }
 
 type listedModule struct {
