@@ -13,11 +13,12 @@ import (
 func main() {
 	app := stacks.NewApp()
 	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
-	cfg, err := config.Load(ctx)
+	patterns := stacks.Patterns()
+	cfg, err := config.Load(ctx, stacks.Sections(patterns)...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	stacks.Build(app, cfg, nil)
+	stacks.Build(app, cfg, patterns)
 	app.Synth(nil)
 }

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -15,130 +15,186 @@ import (
 // are errors, so a typo never silently falls back to a default.
 const Prefix = "edgekit:"
 
-// Context keys.
-const (
-	KeyAppName            = Prefix + "appName"
-	KeyAccount            = Prefix + "account"
-	KeyHomeRegion         = Prefix + "homeRegion"
-	KeyIngestRegions      = Prefix + "ingestRegions"
-	KeyLogRetentionDays   = Prefix + "logRetentionDays"
-	KeyRedirectsEnabled   = Prefix + "redirects:enabled"
-	KeyRedirectRules      = Prefix + "redirects:rules"
-	KeyCSP                = Prefix + "securityHeaders:contentSecurityPolicy"
-	KeyHSTSMaxAge         = Prefix + "securityHeaders:hstsMaxAgeSeconds"
-	KeyIngestEnabled      = Prefix + "ingest:enabled"
-	KeyIngestPath         = Prefix + "ingest:path"
-	KeyIngestStreamName   = Prefix + "ingest:streamName"
-	KeyIngestBufferSecs   = Prefix + "ingest:bufferIntervalSeconds"
-	KeyIngestBufferMiB    = Prefix + "ingest:bufferSizeMiB"
-	KeyIngestExpireDays   = Prefix + "ingest:expireAfterDays"
-	KeyIngestMaxRecords   = Prefix + "ingest:maxRecords"
-	KeyIngestMaxRecordKiB = Prefix + "ingest:maxRecordKiB"
-)
+// Section is one group of context keys, owned by the app (App) or by one
+// pattern (constructs/<pattern>). Its dynamic type must be a pointer to a
+// struct; every field that is configurable carries a tag
+//
+//	context:"edgekit:<key>" doc:"<one line for the README>" [defaultDoc:"<shown instead of the value>"]
+//
+// Field types: string, bool, int, []string (JSON list or comma list), or any
+// JSON-decodable type (decoded strictly: unknown fields are errors).
+type Section interface {
+	// SetDefaults sets every field to its default. app is the loaded app
+	// section, so defaults may derive from the app name.
+	SetDefaults(app App)
+	// Validate reports every bad value through p.
+	Validate(app App, p *Problems)
+}
 
-// Config is the whole application configuration.
-type Config struct {
+// App is the app-level section: names, account, home region, log retention.
+type App struct {
 	// AppName prefixes stack names, resource names and SSM parameter paths.
-	AppName string
+	AppName string `context:"edgekit:appName" doc:"prefix of stack names, function names, SSM paths (3–24 of a-z0-9-)"`
 	// Account pins every stack to one AWS account. Empty means env-agnostic:
 	// the CLI's default account at deploy time.
-	Account string
-	// HomeRegion hosts the Storage, Cdn and (later) Api stacks.
-	HomeRegion string
-	// IngestRegions each get an Ingest stack with a Firehose stream.
-	IngestRegions []string
+	Account string `context:"edgekit:account" doc:"12-digit account to pin stacks to; empty = the CLI's account at deploy time" defaultDoc:"(empty)"`
+	// HomeRegion hosts the Storage, Cdn and Api stacks.
+	HomeRegion string `context:"edgekit:homeRegion" doc:"region of the Storage, Api and Cdn stacks"`
 	// LogRetentionDays applies to every log group edgekit creates.
-	LogRetentionDays int
-
-	Redirects       RedirectsConfig
-	SecurityHeaders SecurityHeadersConfig
-	Ingest          IngestConfig
+	LogRetentionDays int `context:"edgekit:logRetentionDays" doc:"CloudWatch Logs retention of every log group (a value CloudWatch accepts)"`
 }
 
-// RedirectsConfig switches and configures the redirect pattern (seed 002).
-type RedirectsConfig struct {
-	Enabled bool
-	Rules   []RedirectRule
+// SetDefaults implements Section.
+func (a *App) SetDefaults(App) {
+	*a = App{AppName: "edgekit", HomeRegion: "eu-central-1", LogRetentionDays: 30}
 }
 
-// RedirectRule is one viewer-request redirect. A rule matches when every
-// non-empty matcher holds; the first matching rule wins.
-type RedirectRule struct {
-	Name                string `json:"name"`
-	Path                string `json:"path,omitempty"`
-	PathPrefix          string `json:"pathPrefix,omitempty"`
-	RefererContains     string `json:"refererContains,omitempty"`
-	Status              int    `json:"status"`
-	Target              string `json:"target"`
-	PreserveQueryString bool   `json:"preserveQueryString"`
-}
+var (
+	appNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]{1,22}[a-z0-9]$`)
+	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+	// RegionRe matches an AWS region name such as "eu-central-1" or "us-gov-west-1".
+	RegionRe = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}$`)
+)
 
-// SecurityHeadersConfig feeds the CloudFront response headers policy.
-type SecurityHeadersConfig struct {
-	ContentSecurityPolicy string
-	HSTSMaxAgeSeconds     int
-}
-
-// IngestConfig switches and configures global data ingestion (seed 000).
-type IngestConfig struct {
-	Enabled               bool
-	Path                  string
-	StreamName            string
-	BufferIntervalSeconds int
-	BufferSizeMiB         int
-	ExpireAfterDays       int
-	MaxRecords            int
-	MaxRecordKiB          int
-}
-
-// DefaultRedirectRules reproduce the seed: a form submitted from index.html is
-// redirected to other.html with its query string.
-func DefaultRedirectRules() []RedirectRule {
-	return []RedirectRule{{
-		Name:                "form-submit",
-		Path:                "/",
-		RefererContains:     "/index.html",
-		Status:              302,
-		Target:              "/other.html",
-		PreserveQueryString: true,
-	}}
-}
-
-// DefaultCSP allows only same-origin scripts, styles, images and fetches.
-const DefaultCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
-
-// Default returns the configuration used when no context is given.
-func Default() Config {
-	return Config{
-		AppName:          "edgekit",
-		HomeRegion:       "eu-central-1",
-		IngestRegions:    []string{"us-east-1", "eu-central-1", "ap-northeast-1"},
-		LogRetentionDays: 30,
-		Redirects:        RedirectsConfig{Enabled: true, Rules: DefaultRedirectRules()},
-		SecurityHeaders:  SecurityHeadersConfig{ContentSecurityPolicy: DefaultCSP, HSTSMaxAgeSeconds: 63072000},
-		Ingest: IngestConfig{
-			Enabled:               true,
-			Path:                  "/ingest",
-			BufferIntervalSeconds: 60,
-			BufferSizeMiB:         5,
-			ExpireAfterDays:       365,
-			MaxRecords:            500,
-			MaxRecordKiB:          1000,
-		},
+// Validate implements Section.
+func (a *App) Validate(_ App, p *Problems) {
+	if !appNameRe.MatchString(a.AppName) {
+		p.Add(&a.AppName, "must be 3-24 characters of a-z, 0-9 and '-', starting with a letter")
+	}
+	if a.Account != "" && !accountRe.MatchString(a.Account) {
+		p.Add(&a.Account, "must be a 12-digit AWS account id, or empty for the CLI's default account")
+	}
+	if !RegionRe.MatchString(a.HomeRegion) {
+		p.Add(&a.HomeRegion, "must be an AWS region name such as eu-central-1")
+	}
+	if _, ok := retentionNames[a.LogRetentionDays]; !ok {
+		p.Add(&a.LogRetentionDays, "must be a CloudWatch Logs retention value ("+retentionList()+")")
 	}
 }
 
-// Load applies context values on top of Default and validates the result.
-// ctx is the CDK app's full context; keys outside Prefix are ignored. Values
-// may be typed JSON (cdk.json) or strings (`-c key=value`).
-func Load(ctx map[string]any) (Config, error) {
-	c := Default()
-	var errs []string
-	bad := func(key string, v any, why string) {
-		errs = append(errs, fmt.Sprintf("%s=%s: %s", key, show(v), why))
+// retentionNames maps the retention periods CloudWatch Logs accepts (days) to
+// the names of the CDK's awslogs.RetentionDays enum: the one table of them.
+var retentionNames = map[int]string{
+	1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
+	60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS",
+	365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS",
+	1827: "FIVE_YEARS", 2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
+	3653: "TEN_YEARS",
+}
+
+// RetentionName is the awslogs.RetentionDays enum value for a validated day
+// count (convert with awslogs.RetentionDays(name)). It panics on a value
+// Load would have rejected.
+func RetentionName(days int) string {
+	n, ok := retentionNames[days]
+	if !ok {
+		panic(fmt.Sprintf("log retention of %d days is not a CloudWatch Logs value (%s)", days, retentionList()))
 	}
-	streamSet := false
+	return n
+}
+
+func retentionList() string {
+	days := make([]int, 0, len(retentionNames))
+	for d := range retentionNames {
+		days = append(days, d)
+	}
+	sort.Ints(days)
+	s := make([]string, len(days))
+	for i, d := range days {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Problems collects validation failures, each naming the context key and the
+// bad value, so Load can report all of them at once.
+type Problems struct {
+	section Section
+	list    []string
+}
+
+// Add reports that the value of field (a pointer to a field of the section
+// being validated) is bad.
+func (p *Problems) Add(field any, why string) {
+	f := fieldOf(p.section, field)
+	p.list = append(p.list, fmt.Sprintf("%s=%s: %s", f.Key, show(f.value.Interface()), why))
+}
+
+// AddAt reports a bad part of a field's value: the key is the field's key
+// plus suffix (e.g. "[0].status"), value the offending part.
+func (p *Problems) AddAt(field any, suffix string, value any, why string) {
+	f := fieldOf(p.section, field)
+	p.list = append(p.list, fmt.Sprintf("%s%s=%s: %s", f.Key, suffix, show(value), why))
+}
+
+// Field is one context key of a section, for documentation.
+type Field struct {
+	// Key is the context key, e.g. "edgekit:ingest:path".
+	Key string
+	// Default is the default value as JSON, or the field's defaultDoc tag.
+	Default string
+	// Doc is the field's one-line description.
+	Doc string
+	value reflect.Value
+}
+
+// Fields lists the context keys of s (a pointer to a struct) in field order,
+// with their current values as defaults: call SetDefaults first.
+func Fields(s Section) []Field {
+	v := reflect.ValueOf(s)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		panic(fmt.Sprintf("config: section %T must be a pointer to a struct", s))
+	}
+	v = v.Elem()
+	var out []Field
+	for i := 0; i < v.NumField(); i++ {
+		sf := v.Type().Field(i)
+		key, ok := sf.Tag.Lookup("context")
+		if !ok {
+			continue
+		}
+		if !strings.HasPrefix(key, Prefix) || !sf.IsExported() {
+			panic(fmt.Sprintf("config: %T.%s: context key %q must start with %q on an exported field", s, sf.Name, key, Prefix))
+		}
+		def, ok := sf.Tag.Lookup("defaultDoc")
+		if !ok {
+			def = show(v.Field(i).Interface())
+		}
+		out = append(out, Field{Key: key, Default: def, Doc: sf.Tag.Get("doc"), value: v.Field(i)})
+	}
+	return out
+}
+
+func fieldOf(s Section, ptr any) Field {
+	pv := reflect.ValueOf(ptr)
+	for _, f := range Fields(s) {
+		if pv.Kind() == reflect.Pointer && f.value.Addr().Pointer() == pv.Pointer() && f.value.Addr().Type() == pv.Type() {
+			return f
+		}
+	}
+	panic(fmt.Sprintf("config: %T is not a pointer to a context field of %T", ptr, s))
+}
+
+// Load fills app and every section from the CDK context: defaults first, then
+// the context's values, then validation. ctx is the app's full context; keys
+// outside Prefix are ignored. Values may be typed JSON (cdk.json) or strings
+// (`-c key=value`). The error names every unknown key and every bad value.
+func Load(ctx map[string]any, sections ...Section) (App, error) {
+	var app App
+	app.SetDefaults(App{})
+	owner := map[string]Field{}
+	index := func(s Section) {
+		for _, f := range Fields(s) {
+			if _, dup := owner[f.Key]; dup {
+				panic(fmt.Sprintf("config: context key %q is declared twice", f.Key))
+			}
+			owner[f.Key] = f
+		}
+	}
+	index(&app)
+	for _, s := range sections {
+		index(s)
+	}
 	keys := make([]string, 0, len(ctx))
 	for k := range ctx {
 		if strings.HasPrefix(k, Prefix) {
@@ -146,166 +202,94 @@ func Load(ctx map[string]any) (Config, error) {
 		}
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		set, ok := setters[k]
-		if !ok {
-			bad(k, ctx[k], "unknown key (known keys: "+strings.Join(KnownKeys(), ", ")+")")
-			continue
-		}
-		if err := set(&c, ctx[k]); err != nil {
-			bad(k, ctx[k], err.Error())
-		}
-		streamSet = streamSet || k == KeyIngestStreamName
-	}
-	if !streamSet {
-		c.Ingest.StreamName = c.AppName + "-ingest"
-	}
-	errs = append(errs, c.validate()...)
-	if len(errs) > 0 {
-		return Config{}, errors.New("invalid edgekit configuration:\n  " + strings.Join(errs, "\n  "))
-	}
-	return c, nil
-}
 
-// setters parse one context value each into its Config field; the set of keys
-// is exactly what Load accepts.
-var setters = map[string]func(c *Config, v any) error{
-	KeyAppName:            func(c *Config, v any) (err error) { c.AppName, err = asString(v); return },
-	KeyAccount:            func(c *Config, v any) (err error) { c.Account, err = asString(v); return },
-	KeyHomeRegion:         func(c *Config, v any) (err error) { c.HomeRegion, err = asString(v); return },
-	KeyIngestRegions:      func(c *Config, v any) (err error) { c.IngestRegions, err = asStringList(v); return },
-	KeyLogRetentionDays:   func(c *Config, v any) (err error) { c.LogRetentionDays, err = asInt(v); return },
-	KeyRedirectsEnabled:   func(c *Config, v any) (err error) { c.Redirects.Enabled, err = asBool(v); return },
-	KeyRedirectRules:      func(c *Config, v any) (err error) { c.Redirects.Rules, err = asRules(v); return },
-	KeyCSP:                func(c *Config, v any) (err error) { c.SecurityHeaders.ContentSecurityPolicy, err = asString(v); return },
-	KeyHSTSMaxAge:         func(c *Config, v any) (err error) { c.SecurityHeaders.HSTSMaxAgeSeconds, err = asInt(v); return },
-	KeyIngestEnabled:      func(c *Config, v any) (err error) { c.Ingest.Enabled, err = asBool(v); return },
-	KeyIngestPath:         func(c *Config, v any) (err error) { c.Ingest.Path, err = asString(v); return },
-	KeyIngestStreamName:   func(c *Config, v any) (err error) { c.Ingest.StreamName, err = asString(v); return },
-	KeyIngestBufferSecs:   func(c *Config, v any) (err error) { c.Ingest.BufferIntervalSeconds, err = asInt(v); return },
-	KeyIngestBufferMiB:    func(c *Config, v any) (err error) { c.Ingest.BufferSizeMiB, err = asInt(v); return },
-	KeyIngestExpireDays:   func(c *Config, v any) (err error) { c.Ingest.ExpireAfterDays, err = asInt(v); return },
-	KeyIngestMaxRecords:   func(c *Config, v any) (err error) { c.Ingest.MaxRecords, err = asInt(v); return },
-	KeyIngestMaxRecordKiB: func(c *Config, v any) (err error) { c.Ingest.MaxRecordKiB, err = asInt(v); return },
-}
-
-// KnownKeys lists every context key Load accepts, sorted.
-func KnownKeys() []string {
-	k := make([]string, 0, len(setters))
-	for key := range setters {
-		k = append(k, key)
-	}
-	sort.Strings(k)
-	return k
-}
-
-var (
-	appNameRe    = regexp.MustCompile(`^[a-z][a-z0-9-]{1,22}[a-z0-9]$`)
-	accountRe    = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRe     = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
-	streamNameRe = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
-	ingestPathRe = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$`)
-	ruleNameRe   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-)
-
-// validRetention lists the values CloudWatch Logs accepts for retentionInDays.
-var validRetention = map[int]bool{1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true,
-	120: true, 150: true, 180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true,
-	2192: true, 2557: true, 2922: true, 3288: true, 3653: true}
-
-func (c Config) validate() []string {
 	var errs []string
-	bad := func(key string, v any, why string) {
-		errs = append(errs, fmt.Sprintf("%s=%s: %s", key, show(v), why))
-	}
-	if !appNameRe.MatchString(c.AppName) {
-		bad(KeyAppName, c.AppName, "must be 3-24 characters of a-z, 0-9 and '-', starting with a letter")
-	}
-	if c.Account != "" && !accountRe.MatchString(c.Account) {
-		bad(KeyAccount, c.Account, "must be a 12-digit AWS account id, or empty for the CLI's default account")
-	}
-	if !regionRe.MatchString(c.HomeRegion) {
-		bad(KeyHomeRegion, c.HomeRegion, "must be an AWS region name such as eu-central-1")
-	}
-	if c.Ingest.Enabled && len(c.IngestRegions) == 0 {
-		bad(KeyIngestRegions, c.IngestRegions, "must list at least one region while ingest is enabled")
-	}
-	seen := map[string]bool{}
-	for _, r := range c.IngestRegions {
-		if !regionRe.MatchString(r) {
-			bad(KeyIngestRegions, r, "not an AWS region name")
-		} else if seen[r] {
-			bad(KeyIngestRegions, r, "listed twice")
-		}
-		seen[r] = true
-	}
-	if !validRetention[c.LogRetentionDays] {
-		bad(KeyLogRetentionDays, c.LogRetentionDays, "must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)")
-	}
-	names := map[string]bool{}
-	for i, r := range c.Redirects.Rules {
-		key := fmt.Sprintf("%s[%d]", KeyRedirectRules, i)
-		if !ruleNameRe.MatchString(r.Name) {
-			bad(key+".name", r.Name, "must be 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'")
-		} else if names[r.Name] {
-			bad(key+".name", r.Name, "duplicate rule name")
-		}
-		names[r.Name] = true
-		if r.Path == "" && r.PathPrefix == "" && r.RefererContains == "" {
-			bad(key, r.Name, "needs at least one of path, pathPrefix, refererContains")
-		}
-		if r.Path != "" && !strings.HasPrefix(r.Path, "/") {
-			bad(key+".path", r.Path, "must start with '/'")
-		}
-		if r.PathPrefix != "" && !strings.HasPrefix(r.PathPrefix, "/") {
-			bad(key+".pathPrefix", r.PathPrefix, "must start with '/'")
-		}
-		switch r.Status {
-		case 301, 302, 303, 307, 308:
-		default:
-			bad(key+".status", r.Status, "must be one of 301, 302, 303, 307, 308")
-		}
-		if !validTarget(r.Target) {
-			bad(key+".target", r.Target, "must be an absolute path ('/...') or an https:// URL")
+	apply := func(s Section) {
+		for _, f := range Fields(s) {
+			v, ok := ctx[f.Key]
+			if !ok {
+				continue
+			}
+			if err := set(f.value, v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%s: %s", f.Key, show(v), err))
+			}
 		}
 	}
-	if c.SecurityHeaders.ContentSecurityPolicy == "" || strings.ContainsAny(c.SecurityHeaders.ContentSecurityPolicy, "\r\n") {
-		bad(KeyCSP, c.SecurityHeaders.ContentSecurityPolicy, "must be a non-empty single-line policy")
+	// The app section first: pattern defaults may derive from the app name.
+	apply(&app)
+	for _, s := range sections {
+		s.SetDefaults(app)
+		apply(s)
 	}
-	if c.SecurityHeaders.HSTSMaxAgeSeconds < 300 {
-		bad(KeyHSTSMaxAge, c.SecurityHeaders.HSTSMaxAgeSeconds, "must be at least 300 seconds")
+	for _, k := range keys {
+		if _, ok := owner[k]; !ok {
+			known := make([]string, 0, len(owner))
+			for key := range owner {
+				known = append(known, key)
+			}
+			sort.Strings(known)
+			errs = append(errs, fmt.Sprintf("%s=%s: unknown key (known keys: %s)", k, show(ctx[k]), strings.Join(known, ", ")))
+		}
 	}
-	in := c.Ingest
-	if !ingestPathRe.MatchString(in.Path) || strings.Contains(in.Path, "//") {
-		bad(KeyIngestPath, in.Path, "must be an absolute path without wildcards, e.g. /ingest")
+	for _, s := range append([]Section{&app}, sections...) {
+		p := &Problems{section: s}
+		s.Validate(app, p)
+		errs = append(errs, p.list...)
 	}
-	if !streamNameRe.MatchString(in.StreamName) {
-		bad(KeyIngestStreamName, in.StreamName, "must be 1-64 characters of a-z, A-Z, 0-9, '_', '.', '-'")
+	if len(errs) > 0 {
+		return App{}, errors.New("invalid edgekit configuration:\n  " + strings.Join(errs, "\n  "))
 	}
-	if in.BufferIntervalSeconds < 0 || in.BufferIntervalSeconds > 900 {
-		bad(KeyIngestBufferSecs, in.BufferIntervalSeconds, "must be 0..900 (Firehose buffering interval)")
-	}
-	if in.BufferSizeMiB < 1 || in.BufferSizeMiB > 128 {
-		bad(KeyIngestBufferMiB, in.BufferSizeMiB, "must be 1..128 (Firehose buffering size)")
-	}
-	if in.ExpireAfterDays < 1 {
-		bad(KeyIngestExpireDays, in.ExpireAfterDays, "must be at least 1")
-	}
-	if in.MaxRecords < 1 || in.MaxRecords > 500 {
-		bad(KeyIngestMaxRecords, in.MaxRecords, "must be 1..500 (Firehose PutRecordBatch limit)")
-	}
-	if in.MaxRecordKiB < 1 || in.MaxRecordKiB > 1000 {
-		bad(KeyIngestMaxRecordKiB, in.MaxRecordKiB, "must be 1..1000 (Firehose record limit is 1,000 KiB)")
-	}
-	return errs
+	return app, nil
 }
 
-func validTarget(t string) bool {
-	if strings.HasPrefix(t, "/") && !strings.HasPrefix(t, "//") {
-		return !strings.ContainsAny(t, " \r\n\t")
+// set parses one context value into a field according to its type.
+func set(field reflect.Value, v any) error {
+	switch field.Interface().(type) {
+	case string:
+		s, ok := v.(string)
+		if !ok {
+			return errors.New("must be a string")
+		}
+		field.SetString(strings.TrimSpace(s))
+	case bool:
+		b, err := asBool(v)
+		if err != nil {
+			return err
+		}
+		field.SetBool(b)
+	case int:
+		n, err := asInt(v)
+		if err != nil {
+			return err
+		}
+		field.SetInt(int64(n))
+	case []string:
+		l, err := asStringList(v)
+		if err != nil {
+			return err
+		}
+		field.Set(reflect.ValueOf(l))
+	default:
+		raw, ok := v.(string)
+		b := []byte(raw)
+		if !ok {
+			var err error
+			if b, err = json.Marshal(v); err != nil {
+				return err
+			}
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		ptr := reflect.New(field.Type())
+		if err := dec.Decode(ptr.Interface()); err != nil {
+			return fmt.Errorf("must be JSON of the documented shape: %v", err)
+		}
+		if dec.More() {
+			return errors.New("must be a single JSON value")
+		}
+		field.Set(ptr.Elem())
 	}
-	u, err := url.Parse(t)
-	return err == nil && u.Scheme == "https" && u.Host != "" && !strings.ContainsAny(t, " \r\n\t")
+	return nil
 }
 
 func show(v any) string {
@@ -316,45 +300,33 @@ func show(v any) string {
 	return string(b)
 }
 
-func asString(v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("must be a string")
-	}
-	return strings.TrimSpace(s), nil
-}
-
 func asBool(v any) (bool, error) {
 	switch t := v.(type) {
 	case bool:
 		return t, nil
 	case string:
 		b, err := strconv.ParseBool(strings.TrimSpace(t))
-		if err != nil {
-			return false, fmt.Errorf("must be true or false")
+		if err == nil {
+			return b, nil
 		}
-		return b, nil
 	}
-	return false, fmt.Errorf("must be true or false")
+	return false, errors.New("must be true or false")
 }
 
 func asInt(v any) (int, error) {
 	switch t := v.(type) {
 	case float64:
-		if t != float64(int(t)) {
-			return 0, fmt.Errorf("must be a whole number")
+		if t == float64(int(t)) {
+			return int(t), nil
 		}
-		return int(t), nil
 	case int:
 		return t, nil
 	case string:
-		n, err := strconv.Atoi(strings.TrimSpace(t))
-		if err != nil {
-			return 0, fmt.Errorf("must be a whole number")
+		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
+			return n, nil
 		}
-		return n, nil
 	}
-	return 0, fmt.Errorf("must be a whole number")
+	return 0, errors.New("must be a whole number")
 }
 
 // asStringList accepts a JSON array of strings, a JSON array in a string, or a
@@ -366,7 +338,7 @@ func asStringList(v any) ([]string, error) {
 		for _, e := range t {
 			s, ok := e.(string)
 			if !ok {
-				return nil, fmt.Errorf("must be a list of strings")
+				return nil, errors.New("must be a list of strings")
 			}
 			out = append(out, strings.TrimSpace(s))
 		}
@@ -376,7 +348,7 @@ func asStringList(v any) ([]string, error) {
 		if strings.HasPrefix(s, "[") {
 			var out []string
 			if err := json.Unmarshal([]byte(s), &out); err != nil {
-				return nil, fmt.Errorf("must be a JSON list of strings or a comma-separated list")
+				return nil, errors.New("must be a JSON list of strings or a comma-separated list")
 			}
 			return out, nil
 		}
@@ -389,26 +361,5 @@ func asStringList(v any) ([]string, error) {
 		}
 		return parts, nil
 	}
-	return nil, fmt.Errorf("must be a list of strings or a comma-separated string")
-}
-
-// asRules accepts the rules as JSON (typed from cdk.json, or a string from -c).
-func asRules(v any) ([]RedirectRule, error) {
-	var raw []byte
-	if s, ok := v.(string); ok {
-		raw = []byte(s)
-	} else {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		raw = b
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	var rules []RedirectRule
-	if err := dec.Decode(&rules); err != nil {
-		return nil, fmt.Errorf("must be a JSON list of rules {name, path, pathPrefix, refererContains, status, target, preserveQueryString}: %v", err)
-	}
-	return rules, nil
+	return nil, errors.New("must be a list of strings or a comma-separated string")
 }

@@ -2,77 +2,67 @@ package stacks
 
 import (
 	"fmt"
-	"io/fs"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/edgekit/edgekit/config"
-	"github.com/edgekit/edgekit/functions/edge"
-	"github.com/edgekit/edgekit/site"
+	"github.com/edgekit/edgekit/constructs/edgefunction"
+	"github.com/edgekit/edgekit/constructs/pattern"
 )
-
-// FeatureFlags are the CDK feature flags edgekit is built and tested with. They
-// are app defaults (overridable from cdk.json like any context) so that `cdk
-// synth` and the Go tests produce the same templates.
-func FeatureFlags() map[string]any {
-	return map[string]any{
-		// Distributions default to TLSv1.2_2021 as the minimum viewer protocol.
-		"@aws-cdk/aws-cloudfront:defaultSecurityPolicyTLSv1.2_2021": true,
-		// S3 server access logging is granted with a bucket policy, not ACLs.
-		"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": true,
-		// Custom resources use the SDK bundled with the Lambda runtime: no
-		// network install at deploy time.
-		"@aws-cdk/customresources:installLatestAwsSdkDefault": false,
-		"@aws-cdk/aws-iam:minimizePolicies":                   true,
-		"@aws-cdk/core:enablePartitionLiterals":               true,
-		"@aws-cdk/aws-lambda:recognizeLayerVersion":           true,
-		"@aws-cdk/aws-s3:createDefaultLoggingPolicy":          true,
-		// Same-region references (Storage bucket to Cdn) never change: keep
-		// them as strong exports. Cross-region values go through SSM instead.
-		"@aws-cdk/core:defaultCrossStackReferences": "strong",
-	}
-}
 
 // NewApp creates the CDK app with FeatureFlags as default context.
 func NewApp() awscdk.App {
-	return awscdk.NewApp(&awscdk.AppProps{Context: toPtrMap(FeatureFlags())})
+	ctx := FeatureFlags()
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 }
 
-func toPtrMap(m map[string]any) *map[string]any { return &m }
-
-// Options overrides inputs that are normally embedded. Tests use it to prove
-// that edge code changes propagate; the app itself passes nil.
-type Options struct {
-	// EdgeSources holds the edge handler sources. Default: edge.Sources.
-	EdgeSources fs.FS
-	// SiteFiles holds the static site under "files/". Default: site.Files.
-	SiteFiles fs.FS
+// Sections lists the config sections of patterns, for config.Load.
+func Sections(patterns []pattern.Pattern) []config.Section {
+	var out []config.Section
+	for _, p := range patterns {
+		out = append(out, p.Sections()...)
+	}
+	return out
 }
 
 // App is the set of stacks Build created.
 type App struct {
-	Edge    *EdgeStack
-	Storage *StorageStack
-	Cdn     *CdnStack
-	Ingest  []*IngestStack
+	// Edge is the us-east-1 stack of Lambda@Edge functions.
+	Edge awscdk.Stack
+	// Storage is the home region's bucket stack.
+	Storage awscdk.Stack
+	// Api is the home region's stack of APIs and databases, nil when no
+	// pattern needs one.
+	Api awscdk.Stack
+	// Cdn is the home region's distribution stack.
+	Cdn awscdk.Stack
+	// Regional are the per-region stacks, in creation order.
+	Regional []awscdk.Stack
+	// Distribution is the CloudFront distribution.
+	Distribution awscloudfront.Distribution
 }
 
-// Build creates every stack the config enables, in deploy order, and applies
-// cdk-nag's AwsSolutions checks to all of them.
-func Build(app awscdk.App, cfg config.Config, opts *Options) *App {
-	o := Options{}
-	if opts != nil {
-		o = *opts
+// All returns every stack, in deploy order.
+func (a *App) All() []awscdk.Stack {
+	out := append([]awscdk.Stack{}, a.Regional...)
+	out = append(out, a.Edge, a.Storage)
+	if a.Api != nil {
+		out = append(out, a.Api)
 	}
-	if o.EdgeSources == nil {
-		o.EdgeSources = edge.Sources
-	}
-	if o.SiteFiles == nil {
-		o.SiteFiles = site.Files
-	}
+	return append(out, a.Cdn)
+}
+
+// Build creates every stack for cfg and patterns (whose sections config.Load
+// filled), in deploy order, and applies cdk-nag's AwsSolutions checks to all
+// of them. It panics when no pattern or more than one serves the
+// distribution's root.
+func Build(app awscdk.App, cfg config.App, patterns []pattern.Pattern) *App {
+	base := &pattern.App{Config: cfg}
 	env := func(region string) *awscdk.Environment {
 		e := &awscdk.Environment{Region: jsii.String(region)}
 		if cfg.Account != "" {
@@ -80,69 +70,136 @@ func Build(app awscdk.App, cfg config.Config, opts *Options) *App {
 		}
 		return e
 	}
+	stack := func(id, region, description string) awscdk.Stack {
+		return awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
+			Env:         env(region),
+			StackName:   jsii.String(cfg.AppName + "-" + id),
+			Description: jsii.String("edgekit " + cfg.AppName + ": " + description),
+			Tags:        &map[string]*string{"app": jsii.String(cfg.AppName)},
+		})
+	}
 	out := &App{}
-	if cfg.Ingest.Enabled {
-		for _, r := range cfg.IngestRegions {
-			out.Ingest = append(out.Ingest, NewIngestStack(app, "Ingest-"+r, &IngestStackProps{
-				StackProps: stackProps(cfg, "Ingest-"+r, env(r), "Regional Firehose stream and bucket for edge ingestion ("+r+")"),
-				Config:     cfg,
-			}))
+
+	for _, p := range patterns {
+		rs := p.Regional()
+		if rs.Prefix == "" {
+			continue
+		}
+		for _, r := range rs.Regions {
+			s := stack(rs.Prefix+"-"+r, r, strings.ReplaceAll(rs.Description, "%s", r))
+			p.BuildRegional(s, r, base)
+			out.Regional = append(out.Regional, s)
 		}
 	}
-	out.Edge = NewEdgeStack(app, "Edge", &EdgeStackProps{
-		StackProps: stackProps(cfg, "Edge", env(EdgeRegion), "Lambda@Edge functions and their published version ARNs (us-east-1)"),
-		Config:     cfg,
-		Sources:    o.EdgeSources,
+
+	out.Edge = stack("Edge", edgefunction.EdgeRegion, "Lambda@Edge functions and their published version ARNs (us-east-1)")
+	edge := &pattern.Edge{App: base, Stack: out.Edge}
+	for _, p := range patterns {
+		p.BuildEdge(edge)
+	}
+
+	out.Storage = stack("Storage", cfg.HomeRegion, "Buckets behind the CloudFront distribution")
+	logs := newLogsBucket(out.Storage)
+	home := pattern.NewHome(base, out.Storage, logs, func() awscdk.Stack {
+		if out.Api == nil {
+			out.Api = stack("Api", cfg.HomeRegion, "APIs and databases behind the CloudFront distribution")
+		}
+		return out.Api
 	})
-	out.Storage = NewStorageStack(app, "Storage", &StorageStackProps{
-		StackProps: stackProps(cfg, "Storage", env(cfg.HomeRegion), "Buckets behind the CloudFront distribution"),
-		Config:     cfg,
-		SiteFiles:  o.SiteFiles,
+	for _, p := range patterns {
+		p.BuildHome(home)
+	}
+
+	out.Cdn = stack("Cdn", cfg.HomeRegion, "CloudFront distribution wired to the edge functions")
+	cdn := &pattern.Cdn{App: base, Stack: out.Cdn}
+	// The log bucket comes in as an imported reference, like every Storage
+	// bucket: the Cdn stack must never edit Storage resources (a cycle).
+	cdn.Logs = awss3.Bucket_FromBucketAttributes(out.Cdn, jsii.String("LogsBucket"), &awss3.BucketAttributes{
+		BucketArn:                logs.BucketArn(),
+		BucketRegionalDomainName: logs.BucketRegionalDomainName(),
 	})
-	out.Cdn = NewCdnStack(app, "Cdn", &CdnStackProps{
-		StackProps: stackProps(cfg, "Cdn", env(cfg.HomeRegion), "CloudFront distribution wired to the edge functions"),
-		Config:     cfg,
-		Edge:       out.Edge,
-		Storage:    out.Storage,
-	})
-	// The Cdn stack reads the edge ARNs from SSM at deploy time, a dependency
-	// CloudFormation cannot see: make the order explicit.
-	out.Cdn.AddStackDependency(out.Edge.Stack, jsii.String("reads Lambda@Edge version ARNs from SSM in us-east-1"))
-	for _, s := range out.Ingest {
-		out.Cdn.AddStackDependency(s.Stack, jsii.String("ingest endpoint needs the regional delivery streams"))
+	var root *pattern.Root
+	var rootOwners []string
+	for _, p := range patterns {
+		if r := p.Root(cdn); r != nil {
+			root = r
+			rootOwners = append(rootOwners, p.Name())
+		}
+	}
+	if len(rootOwners) != 1 {
+		panic(fmt.Sprintf("stacks.Build: exactly one pattern must serve the distribution's root (default behaviour), got %d: %v",
+			len(rootOwners), rootOwners))
+	}
+	cdn.ResponseHeadersPolicy = root.ResponseHeadersPolicy
+	cdn.DefaultOrigin = root.Behavior.Origin
+	out.Distribution = newDistribution(out.Cdn, cfg, cdn.Logs, root)
+	cdn.Distribution = out.Distribution
+	for _, p := range patterns {
+		p.BuildCdn(cdn)
+	}
+
+	// The Cdn stack reads edge ARNs from SSM in us-east-1 and routes to
+	// regional resources: dependencies CloudFormation cannot see. Make the
+	// deploy order explicit (Storage and Api come first through exports).
+	out.Cdn.AddStackDependency(out.Edge, jsii.String("reads Lambda@Edge version ARNs from SSM in us-east-1"))
+	for _, s := range out.Regional {
+		out.Cdn.AddStackDependency(s, jsii.String("behaviours need the regional resources"))
 	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return out
 }
 
-// EdgeRegion is where Lambda@Edge functions and CLOUDFRONT-scope WAF live.
-const EdgeRegion = "us-east-1"
-
-func stackProps(cfg config.Config, id string, env *awscdk.Environment, description string) awscdk.StackProps {
-	return awscdk.StackProps{
-		Env:         env,
-		StackName:   jsii.String(cfg.AppName + "-" + id),
-		Description: jsii.String("edgekit " + cfg.AppName + ": " + description),
-		Tags:        &map[string]*string{"app": jsii.String(cfg.AppName)},
-	}
+// newLogsBucket is the app's log destination: S3 server access logs (one
+// prefix per bucket) and CloudFront standard logs.
+func newLogsBucket(stack awscdk.Stack) awss3.Bucket {
+	logs := awss3.NewBucket(stack, jsii.String("Logs"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		// CloudFront standard logging writes with ACLs, so the log bucket alone
+		// keeps ACLs enabled (owner-preferred); every other bucket enforces owner.
+		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("expire-logs"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(90)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(logs, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-S1"),
+		Reason: jsii.String("This is the access-log destination; logging it into itself would loop."),
+	}}, jsii.Bool(true))
+	return logs
 }
 
-// retention maps a validated day count (config.Load accepts only CloudWatch's
-// values) to the CDK enum.
-func retention(days int) awslogs.RetentionDays {
-	m := map[int]awslogs.RetentionDays{
-		1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
-		7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
-		60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
-		150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
-		400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
-		1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
-		2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
-		3653: awslogs.RetentionDays_TEN_YEARS,
+// newDistribution creates the distribution around the root pattern's
+// default behaviour; the other patterns add their behaviours to it.
+func newDistribution(stack awscdk.Stack, cfg config.App, logs awss3.IBucket, root *pattern.Root) awscloudfront.Distribution {
+	props := &awscloudfront.DistributionProps{
+		Comment:         jsii.String(cfg.AppName + " edge site"),
+		HttpVersion:     awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:      jsii.Bool(true),
+		EnableLogging:   jsii.Bool(true),
+		LogBucket:       logs,
+		LogFilePrefix:   jsii.String("cloudfront/"),
+		DefaultBehavior: root.Behavior,
 	}
-	r, ok := m[days]
-	if !ok {
-		panic(fmt.Sprintf("log retention of %d days is not a CloudWatch Logs value", days))
+	if root.DefaultRootObject != "" {
+		props.DefaultRootObject = jsii.String(root.DefaultRootObject)
 	}
-	return r
+	if len(root.ErrorResponses) > 0 {
+		props.ErrorResponses = &root.ErrorResponses
+	}
+	dist := awscloudfront.NewDistribution(stack, jsii.String("Distribution"), props)
+	awscdk.NewCfnOutput(stack, jsii.String("DistributionDomainName"), &awscdk.CfnOutputProps{
+		Value: dist.DistributionDomainName(), Description: jsii.String("https://<this>/ serves the site"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("DistributionId"), &awscdk.CfnOutputProps{Value: dist.DistributionId()})
+	cdknag.NagSuppressions_AddResourceSuppressions(dist, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-CFR1"), Reason: jsii.String("The site and ingest endpoint serve every country; geo restriction is a per-deployment policy choice.")},
+		{Id: jsii.String("AwsSolutions-CFR2"), Reason: jsii.String("The CLOUDFRONT-scope WAF web ACL arrives with the API/WAF pattern; this distribution has no origin that WAF would protect beyond CloudFront's own shield.")},
+		{Id: jsii.String("AwsSolutions-CFR4"), Reason: jsii.String("Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose security policy cannot be set; with a custom domain certificate the CDK default is TLSv1.2_2021.")},
+	}, jsii.Bool(true))
+	return dist
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -19,7 +21,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/edgekit/edgekit/config"
-	"github.com/edgekit/edgekit/functions/edge"
+	"github.com/edgekit/edgekit/constructs/ingest"
+	"github.com/edgekit/edgekit/constructs/pattern"
+	"github.com/edgekit/edgekit/constructs/redirect"
+	"github.com/edgekit/edgekit/functions/edgelib"
+	redirectfn "github.com/edgekit/edgekit/functions/redirect"
 	"github.com/edgekit/edgekit/internal/testenv"
 	"github.com/edgekit/edgekit/site"
 	"github.com/edgekit/edgekit/stacks"
@@ -32,22 +38,49 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func build(t *testing.T, ctx map[string]any, opts *stacks.Options) (*stacks.App, awscdk.App) {
+// built is one synthesized app with its patterns.
+type built struct {
+	*stacks.App
+	redirect *redirect.Pattern
+	ingest   *ingest.Pattern
+}
+
+// build synthesizes an app from ctx; patterns default to stacks.Patterns().
+func build(t *testing.T, ctx map[string]any, patterns ...pattern.Pattern) built {
 	t.Helper()
-	cfg, err := config.Load(ctx)
+	if len(patterns) == 0 {
+		patterns = stacks.Patterns()
+	}
+	cfg, err := config.Load(ctx, stacks.Sections(patterns)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := stacks.NewApp()
-	return stacks.Build(app, cfg, opts), app
+	b := built{App: stacks.Build(stacks.NewApp(), cfg, patterns)}
+	for _, p := range patterns {
+		switch v := p.(type) {
+		case *redirect.Pattern:
+			b.redirect = v
+		case *ingest.Pattern:
+			b.ingest = v
+		}
+	}
+	return b
 }
 
-func allStacks(a *stacks.App) []awscdk.Stack {
-	out := []awscdk.Stack{a.Edge.Stack, a.Storage.Stack, a.Cdn.Stack}
-	for _, s := range a.Ingest {
-		out = append(out, s.Stack)
+// defaultApp is the app without context, synthesized once per test binary:
+// jsii makes every synthesis cost seconds.
+var (
+	defaultOnce  sync.Once
+	defaultBuilt built
+)
+
+func defaultApp(t *testing.T) built {
+	t.Helper()
+	defaultOnce.Do(func() { defaultBuilt = build(t, nil) })
+	if defaultBuilt.App == nil {
+		t.Fatal("the default app did not build")
 	}
-	return out
+	return defaultBuilt
 }
 
 // scrub replaces values that legitimately change with every edge or CDK code
@@ -74,8 +107,8 @@ func templateJSON(t *testing.T, s awscdk.Stack) []byte {
 }
 
 func TestGoldenTemplates(t *testing.T) {
-	a, _ := build(t, nil, nil)
-	for _, s := range allStacks(a) {
+	a := defaultApp(t)
+	for _, s := range a.All() {
 		name := *s.StackName()
 		t.Run(name, func(t *testing.T) {
 			got := templateJSON(t, s)
@@ -116,13 +149,13 @@ func firstDiff(want, got []byte) string {
 }
 
 func TestStackLayout(t *testing.T) {
-	a, _ := build(t, nil, nil)
+	a := defaultApp(t)
 	want := map[string]string{
 		"edgekit-Edge": "us-east-1", "edgekit-Storage": "eu-central-1", "edgekit-Cdn": "eu-central-1",
 		"edgekit-Ingest-us-east-1": "us-east-1", "edgekit-Ingest-eu-central-1": "eu-central-1", "edgekit-Ingest-ap-northeast-1": "ap-northeast-1",
 	}
 	got := map[string]string{}
-	for _, s := range allStacks(a) {
+	for _, s := range a.All() {
 		got[*s.StackName()] = *s.Region()
 		if !*awscdk.Token_IsUnresolved(s.Account()) {
 			t.Errorf("%s has account %q; without edgekit:account stacks must be env-agnostic", *s.StackName(), *s.Account())
@@ -149,11 +182,12 @@ func TestStackLayout(t *testing.T) {
 }
 
 func TestPatternsCanBeSwitchedOff(t *testing.T) {
-	a, _ := build(t, map[string]any{config.KeyIngestEnabled: "false", config.KeyRedirectsEnabled: "false", config.KeyAccount: "123456789012"}, nil)
-	if a.Edge.Redirect != nil || a.Edge.Ingest != nil || len(a.Ingest) != 0 {
+	a := build(t, map[string]any{"edgekit:ingest:enabled": "false", "edgekit:redirects:enabled": "false", "edgekit:account": "123456789012"})
+	if a.redirect.Function != nil || a.ingest.Edge != nil || len(a.Regional) != 0 || a.Api != nil {
 		t.Fatalf("disabled patterns were created: %+v", a)
 	}
-	tpl := assertions.Template_FromStack(a.Cdn.Stack, nil)
+	assertions.Template_FromStack(a.Edge, nil).ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
+	tpl := assertions.Template_FromStack(a.Cdn, nil)
 	tpl.ResourceCountIs(jsii.String("Custom::EdgekitCrossRegionParameter"), jsii.Number(0))
 	tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
 		"DistributionConfig": map[string]any{"DefaultCacheBehavior": map[string]any{"LambdaFunctionAssociations": assertions.Match_Absent()}},
@@ -165,9 +199,9 @@ func TestPatternsCanBeSwitchedOff(t *testing.T) {
 
 // readers returns the properties of every cross-region reader in the Cdn
 // template, keyed by logical id.
-func readers(t *testing.T, a *stacks.App) map[string]string {
+func readers(t *testing.T, a built) map[string]string {
 	t.Helper()
-	res := assertions.Template_FromStack(a.Cdn.Stack, nil).FindResources(jsii.String("Custom::EdgekitCrossRegionParameter"), nil)
+	res := assertions.Template_FromStack(a.Cdn, nil).FindResources(jsii.String("Custom::EdgekitCrossRegionParameter"), nil)
 	out := map[string]string{}
 	for id, r := range *res {
 		b, _ := json.Marshal((*r)["Properties"])
@@ -193,10 +227,10 @@ func overlay(base fs.FS, path, extra string) fs.FS {
 }
 
 func TestCrossRegionRefresh(t *testing.T) {
-	base, _ := build(t, nil, nil)
+	base := defaultApp(t)
 	before := readers(t, base)
 
-	tpl := assertions.Template_FromStack(base.Cdn.Stack, nil)
+	tpl := assertions.Template_FromStack(base.Cdn, nil)
 	tpl.HasResourceProperties(jsii.String("Custom::EdgekitCrossRegionParameter"), map[string]any{
 		"Create": assertions.Match_StringLikeRegexp(jsii.String(`"region":"us-east-1".*"Name":"/edgekit/edge/redirect/version-arn"|"Name":"/edgekit/edge/redirect/version-arn".*"region":"us-east-1"`)),
 	})
@@ -208,19 +242,19 @@ func TestCrossRegionRefresh(t *testing.T) {
 		}})},
 	})
 	// No strong cross-region references: the Cdn template imports nothing from us-east-1.
-	cdnJSON := string(templateJSON(t, base.Cdn.Stack))
+	cdnJSON := string(templateJSON(t, base.Cdn))
 	if strings.Contains(cdnJSON, "Fn::ImportValue\": \"edgekit-Edge") || strings.Contains(cdnJSON, "ExportsReader") {
 		t.Fatal("Cdn stack uses a CloudFormation cross-region export")
 	}
 
 	t.Run("edge source change re-reads only that function", func(t *testing.T) {
-		changed, _ := build(t, nil, &stacks.Options{EdgeSources: overlay(edge.Sources, "redirect/index.js", "\nglobalThis.edgekitTestMarker = 1;\n")})
+		changed := build(t, nil, &redirect.Pattern{Sources: overlay(redirectfn.Sources, "index.js", "\nglobalThis.edgekitTestMarker = 1;\n")}, &ingest.Pattern{})
 		after := readers(t, changed)
 		diff := diffKeys(before, after)
 		if len(diff) != 1 || !strings.HasPrefix(diff[0], "RedirectVersion") {
 			t.Fatalf("changed readers %v, want exactly the redirect reader", diff)
 		}
-		if changed.Edge.Redirect.BuildID == base.Edge.Redirect.BuildID {
+		if changed.redirect.Function.BuildID == base.redirect.Function.BuildID {
 			t.Fatal("build id did not change with the source")
 		}
 	})
@@ -228,20 +262,21 @@ func TestCrossRegionRefresh(t *testing.T) {
 	// id follows the bundle's bytes, so it is conservative: even a change that
 	// only renames minified identifiers publishes a new (equivalent) version.
 	t.Run("shared lib change re-reads every function using it", func(t *testing.T) {
-		changed, _ := build(t, nil, &stacks.Options{EdgeSources: overlay(edge.Sources, "lib/response.js", "\nglobalThis.edgekitTestMarker = 1;\n")})
+		lib := overlay(edgelib.Sources, "response.js", "\nglobalThis.edgekitTestMarker = 1;\n")
+		changed := build(t, nil, &redirect.Pattern{Lib: lib}, &ingest.Pattern{Lib: lib})
 		if d := diffKeys(before, readers(t, changed)); len(d) != 2 {
-			t.Fatalf("changed readers %v, want both functions (they share lib/response.js)", d)
+			t.Fatalf("changed readers %v, want both functions (they share edgekit:lib/response)", d)
 		}
 	})
 	t.Run("redirect rule change re-reads", func(t *testing.T) {
-		changed, _ := build(t, map[string]any{config.KeyRedirectRules: `[{"name":"x","path":"/a","status":301,"target":"/b"}]`}, nil)
+		changed := build(t, map[string]any{"edgekit:redirects:rules": `[{"name":"x","path":"/a","status":301,"target":"/b"}]`})
 		if d := diffKeys(before, readers(t, changed)); len(d) != 1 {
 			t.Fatalf("changed readers %v, want the redirect reader", d)
 		}
 	})
 	t.Run("unrelated changes do not re-read", func(t *testing.T) {
-		changed, _ := build(t, map[string]any{config.KeyCSP: "default-src 'self'", config.KeyIngestBufferSecs: 120, config.KeyLogRetentionDays: 90},
-			&stacks.Options{SiteFiles: overlay(site.Files, "files/index.html", "<!-- changed -->")})
+		changed := build(t, map[string]any{"edgekit:securityHeaders:contentSecurityPolicy": "default-src 'self'", "edgekit:ingest:bufferIntervalSeconds": 120, "edgekit:logRetentionDays": 90},
+			&redirect.Pattern{Files: overlay(site.Files, "files/index.html", "<!-- changed -->")}, &ingest.Pattern{})
 		if d := diffKeys(before, readers(t, changed)); len(d) != 0 {
 			t.Fatalf("readers %v changed although no edge code or edge config changed", d)
 		}
@@ -265,8 +300,8 @@ func diffKeys(a, b map[string]string) []string {
 }
 
 func TestNagHasNoUnsuppressedFindings(t *testing.T) {
-	a, _ := build(t, nil, nil)
-	for _, s := range allStacks(a) {
+	a := defaultApp(t)
+	for _, s := range a.All() {
 		ann := assertions.Annotations_FromStack(s)
 		errs := ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 		warns := ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
@@ -274,4 +309,27 @@ func TestNagHasNoUnsuppressedFindings(t *testing.T) {
 			t.Errorf("%s: %v: %v", *s.StackName(), *m.Id, m.Entry.Data)
 		}
 	}
+}
+
+// A changed page must reach viewers on deploy: the site deployment sits
+// beside the distribution and invalidates it.
+func TestSiteContentInvalidatesDistribution(t *testing.T) {
+	a := defaultApp(t)
+	assertions.Template_FromStack(a.Storage, nil).ResourceCountIs(jsii.String("Custom::CDKBucketDeployment"), jsii.Number(0))
+	tpl := assertions.Template_FromStack(a.Cdn, nil)
+	tpl.HasResourceProperties(jsii.String("Custom::CDKBucketDeployment"), map[string]any{
+		"DistributionId":    map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Distribution"))},
+		"DistributionPaths": []any{"/*"},
+		"Prune":             true,
+	})
+}
+
+func TestExactlyOnePatternServesTheRoot(t *testing.T) {
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(fmt.Sprint(r), "exactly one pattern must serve the distribution's root") {
+			t.Fatalf("recover() = %v, want the root panic", r)
+		}
+	}()
+	build(t, nil, &ingest.Pattern{})
 }

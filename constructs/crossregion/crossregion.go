@@ -12,6 +12,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/edgekit/edgekit/internal/nag"
 )
 
 // Reference is everything a consumer needs to read a published value. It holds
@@ -45,6 +48,10 @@ type Publication struct {
 	// Reference is what consumers pass to NewReader.
 	Reference Reference
 }
+
+// providerID is the construct id of the singleton Lambda the CDK adds to a
+// stack to back every AwsCustomResource in it.
+const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 
 var paramNameRe = regexp.MustCompile(`^/[A-Za-z0-9_.\-/]+$`)
 
@@ -152,6 +159,11 @@ func NewReader(scope constructs.Construct, id string, props *ReaderProps) *Reade
 		// The Lambda runtime's bundled SDK is enough for GetParameter; installing
 		// the latest SDK at deploy time would need npm and network access.
 		InstallLatestAwsSdk: jsii.Bool(false),
+	})
+	nag.SuppressStackSingletons(stack, providerID, []*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("CDK's AwsCustomResource provider logs through AWSLambdaBasicExecutionRole."),
+			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
+		{Id: jsii.String("AwsSolutions-L1"), Reason: jsii.String("CDK's AwsCustomResource provider pins its Node.js runtime; it runs only during deployments.")},
 	})
 	return &Reader{Construct: c, Resource: cr, value: cr.GetResponseField(jsii.String("Parameter.Value"))}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/edgekit/edgekit/constructs/crossregion"
 	"github.com/edgekit/edgekit/constructs/edgefunction/bundle"
@@ -45,6 +47,9 @@ type EdgeFunctionProps struct {
 	Sources fs.FS
 	// Entry is the entry module's path inside Sources; it must export `handler`.
 	Entry string
+	// Lib holds the shared edge library imported as "edgekit:lib/<name>".
+	// Default: functions/edgelib.
+	Lib fs.FS
 	// EventTypes are the CloudFront events the function will be attached to. The
 	// limits checked at synth depend on them, so at least one is required.
 	EventTypes []awscloudfront.LambdaEdgeEventType
@@ -54,8 +59,11 @@ type EdgeFunctionProps struct {
 	// IncludeBody declares that the function will be attached with include-body,
 	// which CloudFront allows on request events only. Default: false.
 	IncludeBody bool
-	// FunctionName of the Lambda function. Default: a unique name derived from
-	// the construct path (needed up front to scope the log permissions).
+	// FunctionName of the Lambda function. Default: a name derived from the
+	// stack name and the construct path (awscdk.Names_UniqueResourceName), so
+	// two functions with the same id under different parents, the same
+	// construct in two stacks, or two apps in one account never collide. It is
+	// needed up front to scope the log permissions.
 	FunctionName string
 	// Description of the function. Default: "Lambda@Edge <entry>".
 	Description string
@@ -73,7 +81,8 @@ type EdgeFunctionProps struct {
 	// Default: one month.
 	LogRetention awslogs.RetentionDays
 	// ParameterName of the SSM parameter receiving the version ARN.
-	// Default: "/edgekit/edge/<id>/version-arn".
+	// Default: "/edgekit/edge/<function name>/version-arn", unique because the
+	// function name is.
 	ParameterName string
 	// RemovalPolicy of the function. Lambda refuses to delete a function while
 	// CloudFront still has replicas of it, which lasts hours after the
@@ -140,9 +149,6 @@ func NewEdgeFunction(scope constructs.Construct, id string, props *EdgeFunctionP
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
 	}
-	if p.ParameterName == "" {
-		p.ParameterName = defaultParameterPrefix + id + "/version-arn"
-	}
 	if p.Description == "" {
 		p.Description = "Lambda@Edge " + p.Entry
 	}
@@ -198,7 +204,7 @@ func NewEdgeFunction(scope constructs.Construct, id string, props *EdgeFunctionP
 		fail("Sources and Entry are required (got Entry %q)", p.Entry)
 	} else {
 		var err error
-		res, err = bundle.Build(bundle.Options{Sources: p.Sources, Entry: p.Entry, Config: p.Config})
+		res, err = bundle.Build(bundle.Options{Sources: p.Sources, Lib: p.Lib, Entry: p.Entry, Config: p.Config})
 		if err != nil {
 			fail("%v", err)
 		} else if len(res.Zip) > maxZip {
@@ -213,6 +219,9 @@ func NewEdgeFunction(scope constructs.Construct, id string, props *EdgeFunctionP
 	name := p.FunctionName
 	if name == "" {
 		name = *awscdk.Names_UniqueResourceName(c, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(64)})
+	}
+	if p.ParameterName == "" {
+		p.ParameterName = defaultParameterPrefix + name + "/version-arn"
 	}
 
 	// The build id covers everything a published version snapshots, so a new
@@ -294,10 +303,32 @@ func NewEdgeFunction(scope constructs.Construct, id string, props *EdgeFunctionP
 		Description:   "Published Lambda@Edge version ARN of " + name,
 	})
 
+	// Last, so the suppressions reach every resource of the construct.
+	suppressOwnFindings(c, name)
 	return &EdgeFunction{
 		Construct: c, Function: fn, FunctionName: name, Version: version, Role: role, LogGroup: logGroup,
 		Publication: pub, Reference: pub.Reference, Bundle: res, BuildID: buildID,
 	}
+}
+
+// suppressOwnFindings documents the cdk-nag AwsSolutions findings this
+// construct causes by design, on its own resources only, so an app using it
+// under AwsSolutionsChecks needs no suppressions of its own.
+func suppressOwnFindings(c constructs.Construct, name string) {
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{
+		{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("Lambda@Edge replicas log to /aws/lambda/us-east-1.<function> in whichever region serves " +
+				"the request, so the log-group ARN needs a region wildcard; the group name is exact."),
+			AppliesTo: &[]any{map[string]any{"regex": "/^Resource::arn:[^:]+:logs:\\*:<AWS::AccountId>:log-group:\\/aws\\/lambda\\/us-east-1\\." +
+				regexp.QuoteMeta(name) + ":\\*$/"}},
+		},
+		{
+			Id: jsii.String("AwsSolutions-L1"),
+			Reason: jsii.String("Lambda@Edge supports fewer runtimes than regional Lambda; nodejs22.x is the newest " +
+				"confirmed for Lambda@Edge (edgefunction.EdgeFunctionProps.Runtime)."),
+		},
+	}, jsii.Bool(true))
 }
 
 // ImportVersion reads an EdgeFunction's version ARN (from SSM in us-east-1) in

@@ -3,6 +3,7 @@ package edgefunction_test
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/edgekit/edgekit/constructs/edgefunction"
@@ -78,10 +81,10 @@ func TestEdgeFunctionResources(t *testing.T) {
 		"Properties": map[string]any{"Description": "build " + fn.BuildID},
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{
-		"Name": "/edgekit/edge/Hello/version-arn", "Type": "String",
+		"Name": "/edgekit/edge/" + fn.FunctionName + "/version-arn", "Type": "String",
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
-	if fn.Reference.Region != "us-east-1" || fn.Reference.RefreshToken != fn.BuildID || fn.Reference.ParameterName != "/edgekit/edge/Hello/version-arn" {
+	if fn.Reference.Region != "us-east-1" || fn.Reference.RefreshToken != fn.BuildID || fn.Reference.ParameterName != "/edgekit/edge/"+fn.FunctionName+"/version-arn" {
 		t.Fatalf("reference %+v", fn.Reference)
 	}
 }
@@ -118,7 +121,7 @@ func TestBuildIDTracksCodeAndSettings(t *testing.T) {
 		}
 	}
 	// Log retention is not part of a version: no new version, no re-read.
-	if got := build(func(p *edgefunction.EdgeFunctionProps) { p.LogRetention = "" }); got != base {
+	if got := build(func(p *edgefunction.EdgeFunctionProps) { p.LogRetention = awslogs.RetentionDays_ONE_YEAR }); got != base {
 		t.Errorf("log retention changed the build id")
 	}
 }
@@ -190,3 +193,57 @@ func panicMessage(f func()) (msg string) {
 	return ""
 }
 
+
+func TestLogRetentionIsApplied(t *testing.T) {
+	stack := edgeStack("us-east-1")
+	edgefunction.NewEdgeFunction(stack, "Fn", &edgefunction.EdgeFunctionProps{
+		Sources: sources, Entry: "fn/index.js", EventTypes: viewerRequest(), LogRetention: awslogs.RetentionDays_ONE_YEAR,
+	})
+	assertions.Template_FromStack(stack, nil).HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 365})
+}
+
+// Default names derive from the stack name and the construct path, so they
+// never collide: same id under two parents, one construct in two stacks, two
+// apps (different stack names) in one account, odd ids.
+func TestDefaultNamesAreUnique(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	env := &awscdk.Environment{Region: jsii.String("us-east-1")}
+	stackA := awscdk.NewStack(app, jsii.String("Edge"), &awscdk.StackProps{Env: env, StackName: jsii.String("app-one-Edge")})
+	stackB := awscdk.NewStack(app, jsii.String("Edge2"), &awscdk.StackProps{Env: env, StackName: jsii.String("app-two-Edge")})
+	props := func() *edgefunction.EdgeFunctionProps {
+		return &edgefunction.EdgeFunctionProps{Sources: sources, Entry: "fn/index.js", EventTypes: viewerRequest()}
+	}
+	var fns []*edgefunction.EdgeFunction
+	for _, parent := range []constructs.Construct{
+		constructs.NewConstruct(stackA, jsii.String("Left")),
+		constructs.NewConstruct(stackA, jsii.String("Right")),
+		stackB,
+	} {
+		fns = append(fns, edgefunction.NewEdgeFunction(parent, "Same", props()))
+	}
+	fns = append(fns,
+		edgefunction.NewEdgeFunction(stackA, "with spaces & odd/chars:ü", props()),
+		edgefunction.NewEdgeFunction(stackA, "with spaces & odd chars ü", props()),
+	)
+	names, params := map[string]bool{}, map[string]bool{}
+	for _, fn := range fns {
+		name, param := fn.FunctionName, fn.Reference.ParameterName
+		if names[name] || params[param] {
+			t.Errorf("duplicate default name %q or parameter %q", name, param)
+		}
+		names[name], params[param] = true, true
+		if len(name) > 64 || !regexp.MustCompile(`^[A-Za-z0-9_-]+$`).MatchString(name) {
+			t.Errorf("function name %q is not a valid Lambda function name", name)
+		}
+		if !regexp.MustCompile(`^/[A-Za-z0-9_.\-/]+$`).MatchString(param) {
+			t.Errorf("parameter %q is not a valid SSM name", param)
+		}
+	}
+	// Two apps: the same construct tree under different stack names.
+	other := awscdk.NewApp(nil)
+	stackC := awscdk.NewStack(other, jsii.String("Edge"), &awscdk.StackProps{Env: env, StackName: jsii.String("app-three-Edge")})
+	c := edgefunction.NewEdgeFunction(constructs.NewConstruct(stackC, jsii.String("Left")), "Same", props())
+	if c.FunctionName == fns[0].FunctionName || c.Reference.ParameterName == fns[0].Reference.ParameterName {
+		t.Errorf("two apps got the same names: %q %q", c.FunctionName, c.Reference.ParameterName)
+	}
+}

@@ -44,6 +44,6 @@ func Example() {
 	fmt.Println(fn.FunctionName, fn.Reference.ParameterName, fn.Reference.Region)
 	fmt.Println("zip under 1 MiB:", len(fn.Bundle.Zip) < edgefunction.ViewerMaxZipBytes)
 	// Output:
-	// example-hello /edgekit/edge/Hello/version-arn us-east-1
+	// example-hello /edgekit/edge/example-hello/version-arn us-east-1
 	// zip under 1 MiB: true
 }

@@ -13,17 +13,18 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/edgekit/edgekit/config"
 	"github.com/edgekit/edgekit/constructs/crossregion"
 	"github.com/edgekit/edgekit/constructs/edgefunction"
-	"github.com/edgekit/edgekit/functions/edge"
+	ingestfn "github.com/edgekit/edgekit/functions/ingest"
 )
 
 // Defaults and platform limits behind them.
 const (
 	// DefaultPath is the URI the ingest behavior and handler answer on.
 	DefaultPath = "/ingest"
-	// DefaultEntry is the ingest handler's entry module inside edge.Sources.
-	DefaultEntry = "ingest/index.js"
+	// DefaultEntry is the ingest handler's entry module inside functions/ingest.
+	DefaultEntry = "index.js"
 	// FirehoseMaxBatchRecords is PutRecordBatch's limit on records per call.
 	FirehoseMaxBatchRecords = 500
 	// FirehoseMaxRecordBytes is Firehose's limit on one record's data (1,000 KiB)
@@ -57,8 +58,6 @@ const (
 var (
 	// Firehose delivery stream names: 1-64 of [a-zA-Z0-9_.-].
 	streamNameRe = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
-	// A region name such as "eu-central-1" or "us-gov-west-1".
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}$`)
 	// An exact CloudFront path pattern: no wildcards ('*', '?'), because the
 	// handler compares the URI exactly and a wildcard would route other paths
 	// to it; at least one character after the leading '/', because "/" alone
@@ -98,20 +97,23 @@ type EdgeIngestProps struct {
 	// from the construct path.
 	FunctionName string
 	// ParameterName of the SSM parameter receiving the version ARN.
-	// Default: "/edgekit/edge/<id>/version-arn".
+	// Default: derived from the function name (edgefunction), so unique.
 	ParameterName string
 	// LogRetention of the function's us-east-1 log group. Default: one month.
 	LogRetention awslogs.RetentionDays
-	// Sources holds the edge JavaScript sources. Default: edge.Sources.
+	// Sources holds the handler modules. Default: functions/ingest.
 	Sources fs.FS
+	// Lib holds the shared edge library. Default: functions/edgelib.
+	Lib fs.FS
 	// Entry is the handler's entry module inside Sources.
-	// Default: "ingest/index.js".
+	// Default: "index.js".
 	Entry string
 }
 
 // HandlerConfig is the ingest handler's synth-time configuration, injected as
 // the module "edgekit:config" (Lambda@Edge allows no environment variables).
-// The JSON field names are the contract with functions/edge/ingest/index.js.
+// The JSON field names are the contract with functions/ingest/index.js, which
+// refuses to start without any of them.
 type HandlerConfig struct {
 	// Path is the exact URI accepted; anything else is answered 404.
 	Path string `json:"path"`
@@ -196,7 +198,7 @@ func validateRegions(errs *errList, regions []string) {
 	seen := map[string]bool{}
 	for _, r := range regions {
 		switch {
-		case !regionRe.MatchString(r):
+		case !config.RegionRe.MatchString(r):
 			errs.add("Regions contains %q, which is not an AWS region name like \"eu-central-1\"", r)
 		case seen[r]:
 			errs.add("Regions contains %q twice", r)
@@ -237,15 +239,10 @@ func NewEdgeIngest(scope constructs.Construct, id string, props *EdgeIngestProps
 		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
 	}
 	if p.Sources == nil {
-		p.Sources = edge.Sources
+		p.Sources = ingestfn.Sources
 	}
 	if p.Entry == "" {
 		p.Entry = DefaultEntry
-	}
-	if p.ParameterName == "" {
-		// edgefunction's own default would use the child id ("Function"),
-		// which collides between two EdgeIngests; use this construct's id.
-		p.ParameterName = "/edgekit/edge/" + id + "/version-arn"
 	}
 
 	var errs errList
@@ -300,6 +297,7 @@ func NewEdgeIngest(scope constructs.Construct, id string, props *EdgeIngestProps
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	fn := edgefunction.NewEdgeFunction(c, "Function", &edgefunction.EdgeFunctionProps{
 		Sources:     p.Sources,
+		Lib:         p.Lib,
 		Entry:       p.Entry,
 		Config:      cfg,
 		EventTypes:  []awscloudfront.LambdaEdgeEventType{awscloudfront.LambdaEdgeEventType_ORIGIN_REQUEST},

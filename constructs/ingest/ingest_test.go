@@ -16,7 +16,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/edgekit/edgekit/config"
 	"github.com/edgekit/edgekit/constructs/ingest"
+	"github.com/edgekit/edgekit/constructs/pattern"
+	"github.com/edgekit/edgekit/internal/handlerconfig"
 	"github.com/edgekit/edgekit/internal/testenv"
 )
 
@@ -62,7 +65,7 @@ func TestEdgeIngest(t *testing.T) {
 			"FunctionName": "edgekit-edge-ingest", "Runtime": "nodejs22.x", "MemorySize": 256, "Timeout": 30,
 			"Architectures": []any{"x86_64"}, "Environment": assertions.Match_Absent(),
 		})
-		tpl.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{"Name": "/edgekit/edge/Ingest/version-arn"})
+		tpl.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{"Name": "/edgekit/edge/edgekit-edge-ingest/version-arn"})
 		if ing.Reference != ing.Function.Reference || ing.Reference.Region != "us-east-1" {
 			t.Errorf("Reference %+v", ing.Reference)
 		}
@@ -110,7 +113,7 @@ func TestEdgeIngestOptions(t *testing.T) {
 		c.BudgetMs != 7000 || len(c.DefaultOrder) != 1 || c.RegionOrder["ap-south-1"][0] != "eu-west-1" {
 		t.Fatalf("HandlerConfig %+v", c)
 	}
-	if ing.Reference.ParameterName != "/edgekit/edge/Collect/version-arn" {
+	if ing.Reference.ParameterName != "/edgekit/edge/"+ing.Function.FunctionName+"/version-arn" {
 		t.Errorf("ParameterName %q", ing.Reference.ParameterName)
 	}
 }
@@ -399,4 +402,14 @@ func panicMessage(f func()) (msg string) {
 	}()
 	f()
 	return ""
+}
+
+// The JS suites load the handler config the construct bakes in with the app's
+// defaults from functions/ingest/testdata/handler-config.json.
+func TestHandlerConfigFile(t *testing.T) {
+	var c ingest.Config
+	c.SetDefaults(config.App{AppName: "edgekit"})
+	p := &ingest.Pattern{Config: c}
+	p.BuildEdge(&pattern.Edge{App: &pattern.App{Config: config.App{AppName: "edgekit", LogRetentionDays: 30}}, Stack: newStack("Edge", "us-east-1")})
+	handlerconfig.Check(t, "ingest", p.Edge.HandlerConfig)
 }

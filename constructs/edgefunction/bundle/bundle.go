@@ -15,15 +15,23 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/edgekit/edgekit/functions/edgelib"
 )
 
 // ConfigModule is the import specifier under which the synth-time configuration is
 // available to edge code: `import config from "edgekit:config"`.
 const ConfigModule = "edgekit:config"
+
+// LibPrefix starts the import specifiers of the shared edge library:
+// `import { signRequest } from "edgekit:lib/sigv4"` loads "sigv4.js" from
+// Options.Lib (default: functions/edgelib).
+const LibPrefix = "edgekit:lib/"
 
 // HandlerFile is the file name of the bundled entry inside the zip; the Lambda
 // handler string is therefore "index.handler".
@@ -35,21 +43,19 @@ var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Options describes one bundle.
 type Options struct {
-	// Sources holds the JavaScript sources (ES modules). Imports are resolved only
-	// inside Sources, plus `node:` built-ins and ConfigModule.
+	// Sources holds the handler's JavaScript sources (ES modules). Relative
+	// imports are resolved only inside Sources; the other imports allowed are
+	// `node:` built-ins, ConfigModule and LibPrefix modules.
 	Sources fs.FS
-	// Entry is the entry module's path inside Sources, e.g. "ingest/index.js".
+	// Entry is the entry module's path inside Sources, e.g. "index.js".
 	// It must export `handler`.
 	Entry string
 	// Config is marshalled to JSON and served as the default export of ConfigModule.
 	// Default: an empty object.
 	Config any
-	// Target is the esbuild target. Default: "node22".
-	Target string
-	// External lists bare module specifiers the runtime provides (for example
-	// "@aws-sdk/client-firehose"); any other bare import is an error.
-	// Default: none.
-	External []string
+	// Lib holds the shared library modules imported as "edgekit:lib/<name>"
+	// ("<name>.js" in Lib). Default: edgelib.Sources.
+	Lib fs.FS
 }
 
 // Result is a built bundle.
@@ -86,13 +92,9 @@ func Build(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle: marshal config for %q: %w", opts.Entry, err)
 	}
-	target := opts.Target
-	if target == "" {
-		target = "node22"
-	}
-	external := map[string]bool{}
-	for _, e := range opts.External {
-		external[e] = true
+	lib := opts.Lib
+	if lib == nil {
+		lib = edgelib.Sources
 	}
 
 	res := api.Build(api.BuildOptions{
@@ -102,7 +104,8 @@ func Build(opts Options) (*Result, error) {
 		Format:            api.FormatCommonJS,
 		Platform:          api.PlatformNode,
 		Target:            api.ESNext,
-		Engines:           engines(target),
+		// Lambda@Edge's newest confirmed runtime is nodejs22.x.
+		Engines:           []api.Engine{{Name: api.EngineNode, Version: "22"}},
 		MinifyWhitespace:  true,
 		MinifySyntax:      true,
 		MinifyIdentifiers: true,
@@ -111,7 +114,7 @@ func Build(opts Options) (*Result, error) {
 		Sourcemap:         api.SourceMapNone,
 		LogLevel:          api.LogLevelSilent,
 		Outfile:           HandlerFile,
-		Plugins:           []api.Plugin{fsPlugin(opts.Sources, cfgJSON, external)},
+		Plugins:           []api.Plugin{fsPlugin(opts.Sources, lib, cfgJSON)},
 	})
 	if len(res.Errors) > 0 {
 		msgs := api.FormatMessages(res.Errors, api.FormatMessagesOptions{Kind: api.ErrorMessage})
@@ -129,21 +132,17 @@ func Build(opts Options) (*Result, error) {
 	return &Result{Code: code, Zip: z, ZipSHA256: hex.EncodeToString(sum[:]), ConfigJSON: cfgJSON}, nil
 }
 
-func engines(target string) []api.Engine {
-	if v, ok := strings.CutPrefix(target, "node"); ok {
-		return []api.Engine{{Name: api.EngineNode, Version: v}}
-	}
-	return nil
-}
-
 const (
 	nsSource = "edgekit-src"
+	nsLib    = "edgekit-lib"
 	nsConfig = "edgekit-config"
 )
 
-// fsPlugin resolves every import inside sources, so bundling never touches the
-// disk: the same embedded sources bundle identically from any directory.
-func fsPlugin(sources fs.FS, cfgJSON []byte, external map[string]bool) api.Plugin {
+// fsPlugin resolves every import inside sources and lib, so bundling never
+// touches the disk: the same embedded sources bundle identically from any
+// directory. Sources and lib are separate namespaces: a relative import stays
+// inside the file system it was written in.
+func fsPlugin(sources, lib fs.FS, cfgJSON []byte) api.Plugin {
 	return api.Plugin{
 		Name: "edgekit-fs",
 		Setup: func(b api.PluginBuild) {
@@ -154,35 +153,43 @@ func fsPlugin(sources fs.FS, cfgJSON []byte, external map[string]bool) api.Plugi
 					return api.OnResolveResult{Path: ConfigModule, Namespace: nsConfig}, nil
 				case strings.HasPrefix(p, "node:"):
 					return api.OnResolveResult{Path: p, External: true}, nil
-				case external[p]:
-					return api.OnResolveResult{Path: p, External: true}, nil
+				case strings.HasPrefix(p, LibPrefix):
+					name := strings.TrimPrefix(p, LibPrefix)
+					if !libNameRe.MatchString(name) {
+						return api.OnResolveResult{}, fmt.Errorf("import %q: library modules are named %s<name> with <name> of [a-z0-9-]", p, LibPrefix)
+					}
+					return api.OnResolveResult{Path: name + ".js", Namespace: nsLib}, nil
 				case a.Kind == api.ResolveEntryPoint:
 					return api.OnResolveResult{Path: path.Clean(p), Namespace: nsSource}, nil
 				case strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../"):
-					if a.Namespace != nsSource {
+					if a.Namespace != nsSource && a.Namespace != nsLib {
 						return api.OnResolveResult{}, fmt.Errorf("relative import %q from outside the sources", p)
 					}
 					full := path.Join(path.Dir(a.Importer), p)
 					if strings.HasPrefix(full, "../") {
 						return api.OnResolveResult{}, fmt.Errorf("import %q from %q leaves the sources", p, a.Importer)
 					}
-					return api.OnResolveResult{Path: full, Namespace: nsSource}, nil
+					return api.OnResolveResult{Path: full, Namespace: a.Namespace}, nil
 				default:
-					return api.OnResolveResult{}, fmt.Errorf("import %q: edge code must be dependency-free (use node: built-ins or relative imports)", p)
+					return api.OnResolveResult{}, fmt.Errorf("import %q: edge code must be dependency-free (use node: built-ins, %s<name> or relative imports)", p, LibPrefix)
 				}
 			})
-			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsSource}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
-				data, err := fs.ReadFile(sources, a.Path)
-				if err != nil {
-					return api.OnLoadResult{}, err
+			load := func(fsys fs.FS) func(api.OnLoadArgs) (api.OnLoadResult, error) {
+				return func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+					data, err := fs.ReadFile(fsys, a.Path)
+					if err != nil {
+						return api.OnLoadResult{}, err
+					}
+					s := string(data)
+					loader := api.LoaderJS
+					if strings.HasSuffix(a.Path, ".json") {
+						loader = api.LoaderJSON
+					}
+					return api.OnLoadResult{Contents: &s, Loader: loader}, nil
 				}
-				s := string(data)
-				loader := api.LoaderJS
-				if strings.HasSuffix(a.Path, ".json") {
-					loader = api.LoaderJSON
-				}
-				return api.OnLoadResult{Contents: &s, Loader: loader}, nil
-			})
+			}
+			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsSource}, load(sources))
+			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsLib}, load(lib))
 			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsConfig}, func(api.OnLoadArgs) (api.OnLoadResult, error) {
 				s := string(cfgJSON)
 				return api.OnLoadResult{Contents: &s, Loader: api.LoaderJSON}, nil
@@ -190,6 +197,8 @@ func fsPlugin(sources fs.FS, cfgJSON []byte, external map[string]bool) api.Plugi
 		},
 	}
 }
+
+var libNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 func zipOne(name string, data []byte) ([]byte, error) {
 	var buf bytes.Buffer

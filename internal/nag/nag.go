@@ -1,0 +1,47 @@
+// Package nag attaches cdk-nag suppressions to the singleton constructs the
+// CDK adds to a stack on a construct's behalf (custom resource providers,
+// BucketDeployment's handler), so the edgekit construct that caused them
+// documents their findings and nothing else is suppressed.
+package nag
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+var (
+	mu   sync.Mutex
+	done = map[string]bool{}
+)
+
+// SuppressStackSingletons suppresses s on every direct child of stack whose
+// construct id starts with idPrefix (the CDK's singleton naming), once per
+// child. It panics when there is none: the caller's assumption about the CDK
+// no longer holds and a finding would go unexplained.
+func SuppressStackSingletons(stack awscdk.Stack, idPrefix string, s []*cdknag.NagPackSuppression) {
+	found := false
+	for _, c := range *stack.Node().Children() {
+		node := c.(constructs.IConstruct).Node()
+		if !strings.HasPrefix(*node.Id(), idPrefix) {
+			continue
+		}
+		found = true
+		mu.Lock()
+		key := *node.Addr() + "\x00" + idPrefix
+		first := !done[key]
+		done[key] = true
+		mu.Unlock()
+		if first {
+			cdknag.NagSuppressions_AddResourceSuppressions(c, &s, jsii.Bool(true))
+		}
+	}
+	if !found {
+		panic(fmt.Sprintf("%s: no CDK singleton %q to document findings on", *stack.StackName(), idPrefix))
+	}
+}
