@@ -484,7 +484,19 @@ func inputKey(ctx context.Context, r request) (string, string, error) {
 			}
 		}
 	}
+	// go build's default -pgo=auto reads default.pgo beside the main package:
+	// a profile is an input no file list of go list reports.
+	if pgo := filepath.Join(root.Dir, "default.pgo"); fileExists(pgo) {
+		if err := hashFile(h, "default.pgo", pgo); err != nil {
+			return "", "", err
+		}
+	}
 	return hex.EncodeToString(h.Sum(nil)), root.ImportPath, nil
+}
+
+func fileExists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular()
 }
 
 // hashFile adds a named file's content hash to h.

@@ -2,6 +2,7 @@ package gofunction
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -179,8 +180,8 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 	if p.MemorySize < MinMemoryMB || p.MemorySize > MaxMemoryMB || p.MemorySize != float64(int(p.MemorySize)) {
 		fail("MemorySize %v MB: Lambda allows whole numbers %d..%d", p.MemorySize, MinMemoryMB, MaxMemoryMB)
 	}
-	if t := *p.Timeout.ToSeconds(nil); t < 1 || t > MaxTimeoutSeconds {
-		fail("Timeout %vs: Lambda allows 1..%ds", t, MaxTimeoutSeconds)
+	if t := *p.Timeout.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}); t < 1 || t > MaxTimeoutSeconds || t != math.Trunc(t) {
+		fail("Timeout %vs: Lambda allows whole seconds 1..%d", t, MaxTimeoutSeconds)
 	}
 	if len(p.Description) > 256 {
 		fail("Description is %d characters: Lambda allows 256", len(p.Description))

@@ -311,7 +311,9 @@ func TestInvalidProps(t *testing.T) {
 		{"fails_bad_build_tag", &gofunction.GoFunctionProps{Package: handlerPkg, BuildTags: []string{"a b"}}, []string{`BuildTags contains "a b"`}},
 		{"fails_memory_timeout_name_description", &gofunction.GoFunctionProps{Package: handlerPkg, MemorySize: 64,
 			Timeout: awscdk.Duration_Minutes(jsii.Number(16)), FunctionName: "has space", Description: strings.Repeat("d", 257)},
-			[]string{"MemorySize 64 MB", "Timeout 960s: Lambda allows 1..900s", `FunctionName "has space"`, "Description is 257 characters"}},
+			[]string{"MemorySize 64 MB", "Timeout 960s: Lambda allows whole seconds 1..900", `FunctionName "has space"`, "Description is 257 characters"}},
+		{"fails_fractional_timeout", &gofunction.GoFunctionProps{Package: handlerPkg, Timeout: awscdk.Duration_Millis(jsii.Number(1500))},
+			[]string{"Timeout 1.5s: Lambda allows whole seconds"}},
 		{"fails_secrets_in_environment", &gofunction.GoFunctionProps{Package: handlerPkg, Environment: map[string]string{
 			"DB_PASSWORD": "x", "GITHUB_TOKEN": "x", "AWS_REGION": "eu-west-1", "1BAD": "x", "KEY_ID": "AKIAABCDEFGHIJKLMNOP",
 			"CERT": "-----BEGIN RSA PRIVATE KEY-----\nMII", "MY_ACCESS_KEY_ID": "x"}},

@@ -5,9 +5,10 @@ package main
 import (
 	"fmt"
 
+	"example.com/keydep"
 	"example.com/keymod/greet"
 )
 
 func main() {
-	fmt.Println(greet.Hello("x"))
+	fmt.Println(greet.Hello("x") + keydep.Punctuation)
 }

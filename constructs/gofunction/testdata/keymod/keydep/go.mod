@@ -1,0 +1,3 @@
+module example.com/keydep
+
+go 1.26
