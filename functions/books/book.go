@@ -44,12 +44,19 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // Book is the API representation of a stored book.
 type Book struct {
-	ID        string `json:"id"`
-	Title     string `json:"title"`
-	Author    string `json:"author"`
-	Year      int    `json:"year"`
-	ISBN      string `json:"isbn,omitempty"`
-	Version   int64  `json:"version"`
+	// ID is the server-generated lower-case UUID v4.
+	ID string `json:"id"`
+	// Title is trimmed, 1 to MaxTitleLen code points.
+	Title string `json:"title"`
+	// Author is trimmed, 1 to MaxAuthorLen code points; lists filter on it exactly.
+	Author string `json:"author"`
+	// Year is the publication year, MinYear to MaxYear.
+	Year int `json:"year"`
+	// ISBN is the bare ISBN-10 or ISBN-13, omitted when unknown.
+	ISBN string `json:"isbn,omitempty"`
+	// Version is 1 at creation and incremented by each update; the ETag.
+	Version int64 `json:"version"`
+	// CreatedAt and UpdatedAt are RFC 3339 UTC with milliseconds.
 	CreatedAt string `json:"createdAt"`
 	UpdatedAt string `json:"updatedAt"`
 }
@@ -84,7 +91,7 @@ var (
 	updateFieldNames = []string{"title", "author", "year", "isbn", "version"}
 )
 
-// validate checks the writable fields and returns them normalized.
+// validateFields checks the writable fields and returns them normalized.
 func validateFields(title, author *string, year *int64, isbn *string) (bookFields, *apiError) {
 	var f bookFields
 	var err *apiError

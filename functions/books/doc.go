@@ -33,7 +33,9 @@
 //	PUT    /api/books/{id}   replace fields  200 + ETag | 404 | 409 | 412 | 428
 //	DELETE /api/books/{id}   delete          204 (also when absent) | 412
 //
-// Any other method on these paths is 405 with an Allow header; any other path
+// Any other method on these paths is 405 with an Allow header (HEAD and
+// OPTIONS included: the SPA is served by the same distribution, so its calls
+// are same-origin and no CORS preflight reaches the function); any other path
 // is 404. A malformed id is 400 invalid_id (before any DynamoDB call).
 //
 // A book is

@@ -108,6 +108,8 @@ func TestHostileCreate(t *testing.T) {
 		{name: "fails_form_urlencoded", body: "title=x&author=y&year=1", contentType: "application/x-www-form-urlencoded", wantStatus: 415, wantCode: "unsupported_media_type"},
 		{name: "fails_latin1_charset", body: valid(nil), contentType: "application/json; charset=iso-8859-1", wantStatus: 415, wantCode: "unsupported_media_type"},
 		{name: "fails_malformed_content_type", body: valid(nil), contentType: "application/json; ===", wantStatus: 415, wantCode: "unsupported_media_type"},
+		{name: "fails_unknown_media_type_parameter", body: valid(nil), contentType: "application/json; profile=x", wantStatus: 415, wantCode: "unsupported_media_type"},
+		{name: "fails_merge_patch_media_type", body: valid(nil), contentType: "application/merge-patch+json", wantStatus: 415, wantCode: "unsupported_media_type"},
 		{name: "fails_huge_content_type", body: valid(nil), contentType: "application/json" + strings.Repeat(";a=b", 16000), wantStatus: 415, wantCode: "unsupported_media_type"},
 
 		{name: "body_exactly_at_limit", body: valid(nil) + strings.Repeat(" ", books.MaxBodyBytes-len(valid(nil))), wantStatus: 201, wantTitle: "Title " + marker, wantAuthor: "Author"},
