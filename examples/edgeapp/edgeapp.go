@@ -60,6 +60,6 @@ func Build(app constructs.Construct, homeRegion, greeting string) *Stacks {
 	})
 	reader := crossregion.NewReader(site, "Banner", &crossregion.ReaderProps{Reference: banner.Reference})
 	awscdk.NewCfnOutput(site, jsii.String("BannerValue"), &awscdk.CfnOutputProps{Value: reader.Value()})
-	site.AddDependency(edgeStack, jsii.String("reads SSM parameters written by the edge stack"))
+	site.AddStackDependency(edgeStack, jsii.String("reads SSM parameters written by the edge stack"))
 	return &Stacks{Edge: edgeStack, Site: site, Hello: hello, Banner: reader}
 }

@@ -10,8 +10,12 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/edgekit/edgekit/constructs/edgefunction"
+	"github.com/edgekit/edgekit/constructs/redirect"
 	"github.com/edgekit/edgekit/examples/edgeapp"
 )
 
@@ -80,6 +84,10 @@ func TestConstructsStandAlone(t *testing.T) {
 		"github.com/edgekit/edgekit/constructs/edgefunction":        true,
 		"github.com/edgekit/edgekit/constructs/edgefunction/bundle": true,
 		"github.com/edgekit/edgekit/constructs/crossregion":         true,
+		// The shared edge library (embedded JS, edgekit:lib/<name>) and the
+		// helper that documents cdk-nag findings on CDK singletons.
+		"github.com/edgekit/edgekit/functions/edgelib": true,
+		"github.com/edgekit/edgekit/internal/nag":      true,
 	}
 	for _, p := range edgekit {
 		if !allowed[p] {
@@ -88,5 +96,30 @@ func TestConstructsStandAlone(t *testing.T) {
 	}
 	if len(edgekit) != len(allowed) {
 		t.Errorf("edgekit packages in the graph: %v", edgekit)
+	}
+}
+
+// TestNagWithoutOwnSuppressions applies cdk-nag's AwsSolutions pack to an app
+// built only from edgekit constructs (edgefunction, crossregion and one
+// pattern construct, redirect.NewEdgeRedirect) and adds no suppressions of
+// its own: every finding the constructs cause must be documented by them.
+func TestNagWithoutOwnSuppressions(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	edge := awscdk.NewStack(app, jsii.String("NagEdge"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+	hello := edgefunction.NewEdgeFunction(edge, "Hello", &edgefunction.EdgeFunctionProps{
+		Sources: edgeapp.Sources, Entry: "edge/hello/index.js", Config: map[string]string{"greeting": "hi"},
+		EventTypes: []awscloudfront.LambdaEdgeEventType{awscloudfront.LambdaEdgeEventType_VIEWER_REQUEST},
+	})
+	redirect.NewEdgeRedirect(edge, "Redirect", &redirect.EdgeRedirectProps{Rules: redirect.DefaultRules()})
+	other := awscdk.NewStack(app, jsii.String("NagOther"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}})
+	edgefunction.ImportVersion(other, "HelloVersion", hello.Reference)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	for _, s := range []awscdk.Stack{edge, other} {
+		ann := assertions.Annotations_FromStack(s)
+		errs := ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		warns := ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		for _, m := range append(*errs, *warns...) {
+			t.Errorf("%s: %v: %v", *s.StackName(), *m.Id, m.Entry.Data)
+		}
 	}
 }
