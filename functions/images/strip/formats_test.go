@@ -215,7 +215,6 @@ func flipByte(b []byte, i int) []byte {
 	return c
 }
 
-
 func TestWebP(t *testing.T) {
 	simple := readFixture(t, "webp-simple.webp")
 	vp8 := simple[12:]
