@@ -67,9 +67,12 @@
 // by module@version (the cache is read-only and verified against go.sum); any
 // other package (the main module, directory replacements, vendor/) by the
 // content of every file go build reads (Go, assembly, syso and embedded
-// files) and its module's go.mod, plus the main package's default.pgo. A zip is stored only when the key is the
-// same after the build as before it, so an edit during the build cannot
-// label new code with an old key. Unused entries are pruned after 30 days.
+// files) and its module's go.mod; plus the main package's default.pgo. A zip
+// is stored only when the key is the same after the build as before it, so
+// an edit during the build cannot label new code with an old key. Unused
+// entries are pruned after 30 days. The key holds no directory: checkouts in
+// different places share entries. Inputs named by a path inside GOFLAGS
+// (-overlay) are not read: do not build Lambda functions with an overlay.
 //
 // Measured on two cores with the edgekit handlers (5.8 to 9.6 MB binaries,
 // 2.4 to 3.7 MB zips): a hit costs one `go env` and one `go list`, 0.04 to
