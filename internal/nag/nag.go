@@ -7,17 +7,11 @@ package nag
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-)
-
-var (
-	mu   sync.Mutex
-	done = map[string]bool{}
 )
 
 // SuppressStackSingletons suppresses s on every direct child of stack whose
@@ -32,16 +26,24 @@ func SuppressStackSingletons(stack awscdk.Stack, idPrefix string, s []*cdknag.Na
 			continue
 		}
 		found = true
-		mu.Lock()
-		key := *node.Addr() + "\x00" + idPrefix
-		first := !done[key]
-		done[key] = true
-		mu.Unlock()
-		if first {
+		// Several constructs share one singleton: document it once.
+		if !suppressed(c, s[0].Id) {
 			cdknag.NagSuppressions_AddResourceSuppressions(c, &s, jsii.Bool(true))
 		}
 	}
 	if !found {
 		panic(fmt.Sprintf("%s: no CDK singleton %q to document findings on", *stack.StackName(), idPrefix))
 	}
+}
+
+// suppressed reports whether a resource under c already carries a cdk-nag
+// suppression of rule id.
+func suppressed(c constructs.IConstruct, id *string) bool {
+	for _, n := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := n.(awscdk.CfnResource); ok {
+			md := r.GetMetadata(jsii.String("cdk_nag"))
+			return md != nil && strings.Contains(fmt.Sprint(md), *id)
+		}
+	}
+	return false
 }
