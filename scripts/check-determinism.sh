@@ -9,8 +9,10 @@ cdk="$root/.cdk-cli/node_modules/aws-cdk/bin/cdk"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-synth() { # dir out
-  (cd "$1" && "$cdk" synth --quiet -o "$2" >/dev/null)
+synth() { # dir out [VAR=value ...]
+  local dir=$1 out=$2
+  shift 2
+  (cd "$dir" && env "$@" "$cdk" synth --quiet -o "$out" >/dev/null)
 }
 digest() { # cdk.out dir -> sorted list of "sha256  path" (tree.json names the
            # output dir only in metadata, manifest.json and *.template.json are the contract)
@@ -27,7 +29,8 @@ for f in $(git -C "$root" ls-files --others --exclude-standard); do
   mkdir -p "$work/clone/$(dirname "$f")"; cp "$root/$f" "$work/clone/$f"
 done
 ln -s "$root/.cdk-cli/node_modules" "$work/clone/.cdk-cli/node_modules"
-synth "$work/clone" "$work/c"
+# No gofunction disk cache in the clone: its Go binaries are rebuilt from source.
+synth "$work/clone" "$work/c" EDGEKIT_GOFUNCTION_CACHE=off
 
 digest "$work/a" > "$work/a.sum"
 digest "$work/b" > "$work/b.sum"

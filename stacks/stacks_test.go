@@ -302,11 +302,8 @@ func diffKeys(a, b map[string]string) []string {
 func TestNagHasNoUnsuppressedFindings(t *testing.T) {
 	a := defaultApp(t)
 	for _, s := range a.All() {
-		ann := assertions.Annotations_FromStack(s)
-		errs := ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
-		warns := ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
-		for _, m := range append(*errs, *warns...) {
-			t.Errorf("%s: %v: %v", *s.StackName(), *m.Id, m.Entry.Data)
+		for _, f := range testenv.NagFindings(s) {
+			t.Errorf("%s: %s", *s.StackName(), f)
 		}
 	}
 }

@@ -277,10 +277,8 @@ func TestDelivery(t *testing.T) {
 	})
 
 	t.Run("cdk_nag_clean", func(t *testing.T) {
-		msgs := assertions.Annotations_FromStack(stack)
-		nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
-		for _, m := range append(*msgs.FindError(jsii.String("*"), nag), *msgs.FindWarning(jsii.String("*"), nag)...) {
-			t.Errorf("cdk-nag %s at %s: %v", m.Level, *m.Id, m.Entry.Data)
+		for _, f := range testenv.NagFindings(stack) {
+			t.Errorf("cdk-nag: %s", f)
 		}
 	})
 }

@@ -119,6 +119,7 @@ func TestNagWithoutOwnSuppressions(t *testing.T) {
 		errs := ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 		warns := ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 		for _, m := range append(*errs, *warns...) {
+			//lint:ignore SA1019 assertions.Annotations returns cxapi.SynthesisMessage; its fields are the only access from Go.
 			t.Errorf("%s: %v: %v", *s.StackName(), *m.Id, m.Entry.Data)
 		}
 	}

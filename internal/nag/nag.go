@@ -21,7 +21,7 @@ import (
 func SuppressStackSingletons(stack awscdk.Stack, idPrefix string, s []*cdknag.NagPackSuppression) {
 	found := false
 	for _, c := range *stack.Node().Children() {
-		node := c.(constructs.IConstruct).Node()
+		node := c.Node()
 		if !strings.HasPrefix(*node.Id(), idPrefix) {
 			continue
 		}
