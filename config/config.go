@@ -134,7 +134,7 @@ type Field struct {
 	// Default is the default value as JSON, or the field's defaultDoc tag.
 	Default string
 	// Doc is the field's one-line description.
-	Doc string
+	Doc   string
 	value reflect.Value
 }
 

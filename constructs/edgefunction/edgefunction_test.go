@@ -193,7 +193,6 @@ func panicMessage(f func()) (msg string) {
 	return ""
 }
 
-
 func TestLogRetentionIsApplied(t *testing.T) {
 	stack := edgeStack("us-east-1")
 	edgefunction.NewEdgeFunction(stack, "Fn", &edgefunction.EdgeFunctionProps{

@@ -98,12 +98,12 @@ func Build(opts Options) (*Result, error) {
 	}
 
 	res := api.Build(api.BuildOptions{
-		EntryPoints:       []string{entry},
-		Bundle:            true,
-		Write:             false,
-		Format:            api.FormatCommonJS,
-		Platform:          api.PlatformNode,
-		Target:            api.ESNext,
+		EntryPoints: []string{entry},
+		Bundle:      true,
+		Write:       false,
+		Format:      api.FormatCommonJS,
+		Platform:    api.PlatformNode,
+		Target:      api.ESNext,
 		// Lambda@Edge's newest confirmed runtime is nodejs22.x.
 		Engines:           []api.Engine{{Name: api.EngineNode, Version: "22"}},
 		MinifyWhitespace:  true,
