@@ -1,79 +1,127 @@
-// Benchmark of the ingest handler's deployed artifact. Loopback only: the handler
-// talks to the local fake Firehose. Prints one metric per line, no thresholds:
+// Benchmark of the ingest handler's deployed artifact against the local fake
+// Firehose (loopback only). Each run is a fresh `node` process loading the
+// built bundle, as Lambda does; the fake runs in this process. Prints one
+// metric per line, no thresholds:
 //
-//   ingest zip_bytes N          size of the deployment zip
-//   ingest cold_require_ms X    median time to require() the bundle in a fresh process
-//   ingest records_per_sec X    records accepted per second, batches of 100 NDJSON records
-//   ingest per_request_ms X     mean handler time per 100-record request
+//   ingest zip_bytes N / code_bytes N          deployment zip and bundle size
+//   ingest cold_require_ms X                   median of 10 fresh processes: require() of the bundle
+//   ingest cold_first_response_ms X            same processes: the first single-event request, end to end
+//   ingest cold_total_ms X                     require + first response (what a cold start bills)
+//   ingest warm_single_requests_per_sec X      median of 3 runs: sequential single-event requests
+//   ingest warm_single_mean_ms X               their mean handler time
+//   ingest batch100_events_per_sec X           median of 3 runs: 100-record NDJSON requests
+//   ingest fail10_events_per_sec X             same with 10% of records failing per call (InternalFailure)
+//   ingest fail10_non2xx_requests N            requests not answered 202 in those runs (sum)
+//   ingest fail10_lost_records N               records of 202 requests missing from the fake (sum; must be 0)
+//   ingest fail10_duplicate_records N          records stored more than once (at-least-once; sum)
+//   ingest cost_...                            see ../../edgelib/bench/cost.mjs
 //
 // Run from the repository root: node functions/ingest/bench/ingest.mjs
 // (EDGEKIT=/path/to/edgekit skips `go run`; sources are read from disk.)
-import { execFileSync } from "node:child_process";
-import { buildBundle, fixture, handlerConfig, lambdaContext } from "../../edgelib/testkit/bundle.mjs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildBundle, handlerConfig } from "../../edgelib/testkit/bundle.mjs";
+import { fmt, median, runChild } from "../../edgelib/bench/run.mjs";
+import { printCost } from "../../edgelib/bench/cost.mjs";
 import { startFakeFirehose } from "../test/fakes/firehose.mjs";
 
-const COLD_RUNS = 7;
-const BATCH = 100;
-const MAX_REQUESTS = 300;
-const MAX_MS = 5000;
+const COLD_RUNS = 10;
+const WARM_RUNS = 3;
+const WARM_MS = 1500;
+const WARMUP = 100; // requests (JIT, keep-alive connection, signing-key cache)
+const WARMUP_MS = 300; // ...or this long, whichever comes first
+// constructs/ingest DefaultMemorySizeMB.
+const MEMORY_MB = 256;
+const REGIONS = ["us-east-1", "eu-central-1", "ap-northeast-1"];
 const CREDS = { accessKeyId: "AKIDEDGEKITBENCH0001", secretAccessKey: "bench-secret", sessionToken: "bench-token" };
+const events = join(dirname(fileURLToPath(import.meta.url)), "events.cjs");
 
 // The production config, exactly as Go bakes it in (constructs/ingest).
 const config = handlerConfig("ingest");
-
 const fh = await startFakeFirehose({ streamName: config.streamName, credentials: CREDS });
-Object.assign(process.env, {
+const env = {
+  ...process.env,
   AWS_REGION: "us-east-1",
   AWS_ENDPOINT_URL_FIREHOSE: fh.url,
   AWS_ACCESS_KEY_ID: CREDS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: CREDS.secretAccessKey,
   AWS_SESSION_TOKEN: CREDS.sessionToken,
-});
-const bundle = buildBundle("ingest", config);
-console.log(`ingest zip_bytes ${bundle.zipBytes}`);
+};
 
-// Cold start: a fresh Node process per run, timing only require() of the bundle.
-const cold = [];
-for (let i = 0; i < COLD_RUNS; i++) {
-  const out = execFileSync(process.execPath, [
-    "-e",
-    "const t=process.hrtime.bigint();require(process.argv[1]);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))",
-    bundle.codePath,
-  ]);
-  cold.push(Number(out));
-}
-cold.sort((a, b) => a - b);
-console.log(`ingest cold_require_ms ${cold[Math.floor(cold.length / 2)].toFixed(2)}`);
-
-// Throughput: sequential requests (one container serves one request at a time).
-const lines = [];
-for (let i = 0; i < BATCH; i++) {
-  lines.push(JSON.stringify({ event: "page_view", i, ts: 1730000000000 + i, page: `/products/${i % 17}`, ua: "Mozilla/5.0 (X11; Linux x86_64)", tags: ["a", "b", "c"] }));
-}
-const event = fixture("origin-request-ndjson.json");
-event.Records[0].cf.request.body.data = Buffer.from(lines.join("\n") + "\n").toString("base64");
-
-const log = console.log;
-console.log = () => {}; // the handler logs one line per request
-let requests = 0;
-let records = 0;
-let failures = 0;
 try {
-  // Warm-up: JIT, keep-alive connection, signing-key cache.
-  for (let i = 0; i < 10; i++) await bundle.handler(structuredClone(event), lambdaContext());
-  const t0 = performance.now();
-  while (requests < MAX_REQUESTS && performance.now() - t0 < MAX_MS) {
-    const res = await bundle.handler(structuredClone(event), lambdaContext());
-    requests++;
-    if (res.status === "202") records += BATCH;
-    else failures++;
+  const bundle = buildBundle("ingest", config);
+  console.log(`ingest zip_bytes ${bundle.zipBytes}`);
+  console.log(`ingest code_bytes ${Buffer.byteLength(bundle.code)}`);
+  const spec = (generator, mode, extra = {}) => ({ bundle: bundle.codePath, events, generator, mode, memoryMB: MEMORY_MB, ...extra });
+
+  const cold = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    fh.reset();
+    const r = await runChild(spec("single", "cold"), env);
+    if (r.status !== 202) throw new Error(`cold run answered ${r.status}`);
+    cold.push(r);
   }
-  const ms = performance.now() - t0;
-  console.log = log;
-  if (failures > 0) console.error(`ingest: ${failures} requests failed`);
-  console.log(`ingest records_per_sec ${((records * 1000) / ms).toFixed(0)}`);
-  console.log(`ingest per_request_ms ${(ms / requests).toFixed(3)}`);
+  const coldRequire = median(cold.map((r) => r.requireMs));
+  const coldFirst = median(cold.map((r) => r.firstMs));
+  const coldTotal = median(cold.map((r) => r.requireMs + r.firstMs));
+  console.log(`ingest cold_require_ms ${fmt(coldRequire)}`);
+  console.log(`ingest cold_first_response_ms ${fmt(coldFirst)}`);
+  console.log(`ingest cold_total_ms ${fmt(coldTotal)}`);
+
+  // Sequential requests: one container serves one request at a time.
+  const warm = async (generator, records, step) => {
+    const runs = [];
+    for (let i = 0; i < WARM_RUNS; i++) {
+      fh.reset();
+      for (const region of REGIONS) fh.persist(region, step);
+      const r = await runChild(spec(generator, "warm", { warmup: WARMUP, warmupMs: WARMUP_MS, durationMs: WARM_MS }), env);
+      await fh.settled();
+      r.perSec = (r.requests * records * 1000) / r.busyMs;
+      Object.assign(r, audit(r, generator, records));
+      runs.push(r);
+    }
+    return runs;
+  };
+
+  const single = await warm("single", 1, null);
+  console.log(`ingest warm_single_requests_per_sec ${fmt(median(single.map((r) => r.perSec)), 0)}`);
+  console.log(`ingest warm_single_mean_ms ${fmt(median(single.map((r) => r.meanMs)), 3)}`);
+
+  const batch = await warm("batch100", 100, null);
+  console.log(`ingest batch100_events_per_sec ${fmt(median(batch.map((r) => r.perSec)), 0)}`);
+
+  const fail = await warm("batch100", 100, { failRate: 0.1, errorCode: "InternalFailure" });
+  const sum = (k) => fail.reduce((s, r) => s + r[k], 0);
+  console.log(`ingest fail10_events_per_sec ${fmt(median(fail.map((r) => r.perSec)), 0)}`);
+  console.log(`ingest fail10_non2xx_requests ${sum("non2xxCount")}`);
+  console.log(`ingest fail10_lost_records ${sum("lost")}`);
+  console.log(`ingest fail10_duplicate_records ${sum("duplicates")}`);
+  for (const r of [...single, ...batch]) {
+    if (r.non2xxCount > 0 || r.lost > 0) console.error(`ingest: ${r.non2xxCount} requests failed, ${r.lost} records lost without faults injected`);
+  }
+
+  printCost("ingest", { warmBilledMs: median(single.map((r) => r.billedMeanMs)), coldMs: coldTotal, memoryMB: MEMORY_MB });
 } finally {
-  console.log = log;
   await fh.close();
+}
+
+/**
+ * Compares what the fake stored with what the child was told was stored:
+ * every record of a request answered 2xx must be there.
+ */
+function audit(r, generator, records) {
+  const stored = new Map();
+  for (const rec of fh.records()) {
+    const rid = JSON.parse(rec).data.rid;
+    stored.set(rid, (stored.get(rid) ?? 0) + 1);
+  }
+  const failed = new Set(r.non2xx);
+  let lost = 0;
+  for (let i = 0; i < r.total; i++) {
+    if (failed.has(i)) continue;
+    for (let k = 0; k < records; k++) if (!stored.has(generator === "single" ? `s-${i}` : `b-${i}-${k}`)) lost++;
+  }
+  let duplicates = 0;
+  for (const n of stored.values()) duplicates += n - 1;
+  return { lost, duplicates, non2xxCount: failed.size };
 }

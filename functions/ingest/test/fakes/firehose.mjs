@@ -18,6 +18,8 @@
 //   {status: 500|503}           HTTP 5xx InternalFailure / ServiceUnavailableException
 //   {partial: [i...], errorCode} 200, FailedPutCount, ErrorCode on those entries
 //                               (errorCode default ServiceUnavailableException)
+//   {failRate: 0.1, errorCode}  200, each record fails with that probability
+//                               (seeded, so a run is reproducible: opts.seed)
 //   {notFound: true}            HTTP 400 ResourceNotFoundException
 //   {accessDenied: true}        HTTP 400 AccessDeniedException
 //   {delayMs}                   wait first; if the client gave up meanwhile the
@@ -35,10 +37,12 @@ const MAX_CALL_BYTES = 4 * 1024 * 1024;
 
 /**
  * Starts the fake on 127.0.0.1 with an ephemeral port.
- * @param {{streamName?: string, credentials?: {accessKeyId: string, secretAccessKey: string, sessionToken?: string}}} [opts]
+ * @param {{streamName?: string, credentials?: {accessKeyId: string, secretAccessKey: string, sessionToken?: string}, seed?: number}} [opts]
  *   credentials: when set, every request must carry a valid SigV4 signature made with them.
+ *   seed: seed of the failRate generator. Default: 1.
  */
 export async function startFakeFirehose(opts = {}) {
+  const random = mulberry32(opts.seed ?? 1);
   const stored = new Map(); // region -> string[]
   const queues = new Map(); // region -> step[]
   const persistent = new Map(); // region -> step
@@ -127,6 +131,7 @@ export async function startFakeFirehose(opts = {}) {
       return res.end("<html>oops</html>");
     }
     const failed = new Set(step.partial || []);
+    if (step.failRate) for (let i = 0; i < decoded.length; i++) if (random() < step.failRate) failed.add(i);
     const responses = decoded.map((d, i) => {
       if (failed.has(i)) return { ErrorCode: step.errorCode || "ServiceUnavailableException", ErrorMessage: "injected" };
       store(auth.region, [d]);
@@ -180,6 +185,18 @@ export async function startFakeFirehose(opts = {}) {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+// mulberry32: a tiny seeded PRNG, so injected failure patterns repeat exactly.
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
