@@ -84,7 +84,9 @@ export function stringToSign(params) {
  * @property {string} method HTTP method
  * @property {string | URL} url absolute URL exactly as it will be sent: the path
  *   is taken verbatim (percent-encoded form, as `new URL(x).href` produces) and
- *   encoded once more for every service but S3, as SigV4 requires.
+ *   encoded once more for every service but S3, as SigV4 requires. In the query
+ *   each %XX is one byte (UTF-8 or not), '+' is a space and a '%' without two
+ *   hex digits is a literal '%'; names and values are re-encoded byte by byte.
  * @property {Record<string, string | string[]>} [headers] headers to send; names
  *   in any case. An array value is a repeated header. A caller-supplied
  *   x-amz-content-sha256 (e.g. "UNSIGNED-PAYLOAD") is used as the payload hash.
@@ -217,7 +219,9 @@ function canonicalValue(value) {
 
 function canonicalPath(path, normalize, escape) {
   let p = path;
-  if (normalize) {
+  // Only "//", "." and ".." segments change under normalization, and all of
+  // them contain one of these two: skip the split for the usual clean path.
+  if (normalize && (p.includes("//") || p.includes("/."))) {
     const segs = [];
     for (const s of p.split("/")) {
       if (s === "" || s === ".") continue;
@@ -226,42 +230,117 @@ function canonicalPath(path, normalize, escape) {
     }
     p = "/" + segs.join("/") + (segs.length > 0 && p.endsWith("/") ? "/" : "");
   }
-  if (!escape) return p;
-  return p.split("/").map(encodeRfc3986).join("/");
+  // The path is already percent-encoded as sent; SigV4 encodes it once more
+  // ('%' becomes %25), keeping the '/' separators.
+  return escape ? uriEncode(p, false) : p;
 }
 
+// canonicalQuery sorts and encodes the query as SigV4 requires. It works on
+// bytes, as aws-sdk-go-v2 and aws-c-auth do: every %XX is one byte whether or
+// not the bytes spell UTF-8 (q=%E9 and q=%C3%A9%ff are ordinary viewer input
+// that decodeURIComponent rejects), and each byte is encoded once, so the
+// canonical query describes exactly the bytes AWS receives.
 function canonicalQuery(query) {
   if (query === "") return "";
   const pairs = [];
-  for (const part of query.split("&")) {
-    if (part === "") continue;
-    const eq = part.indexOf("=");
-    const k = eq < 0 ? part : part.slice(0, eq);
-    const v = eq < 0 ? "" : part.slice(eq + 1);
-    // Query parameters are encoded exactly once: decode what the URL already
-    // encoded, then apply the SigV4 encoding ('+' stays a literal plus, RFC 3986).
-    pairs.push([encodeRfc3986(decode(k)), encodeRfc3986(decode(v))]);
+  const n = query.length;
+  for (let start = 0; start < n; ) {
+    let end = query.indexOf("&", start);
+    if (end < 0) end = n;
+    if (end > start) {
+      const eq = query.indexOf("=", start);
+      if (eq < 0 || eq > end) pairs.push([uriEncode(query.slice(start, end), true), ""]);
+      else pairs.push([uriEncode(query.slice(start, eq), true), uriEncode(query.slice(eq + 1, end), true)]);
+    }
+    start = end + 1;
   }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return pairs.map((kv) => `${kv[0]}=${kv[1]}`).join("&");
+  // Sorted by encoded name, then encoded value ("sorting occurs after encoding").
+  if (pairs.length > 1) pairs.sort(comparePairs);
+  let out = "";
+  for (let i = 0; i < pairs.length; i++) out += (i === 0 ? "" : "&") + pairs[i][0] + "=" + pairs[i][1];
+  return out;
 }
 
-function decode(s) {
-  if (!s.includes("%")) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s; // a stray '%' is literal; it is then encoded as %25
-  }
+function comparePairs(a, b) {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
-// encodeURIComponent leaves !'()* unescaped; SigV4 (RFC 3986 unreserved only) does not.
-function encodeRfc3986(s) {
-  let e;
-  try {
-    e = encodeURIComponent(s);
-  } catch {
-    e = encodeURIComponent(s.toWellFormed()); // lone surrogate: U+FFFD, as WHATWG URL sends it
+// ENCODED[b] is byte b as it appears in a canonical request: the RFC 3986
+// unreserved characters (A-Z a-z 0-9 - . _ ~) as themselves, every other byte
+// as %XX with upper-case hex. UNRESERVED marks the unreserved ASCII codes.
+const ENCODED = [];
+const UNRESERVED = new Uint8Array(128);
+for (let b = 0; b < 256; b++) {
+  const unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ||
+    b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e;
+  if (unreserved) UNRESERVED[b] = 1;
+  ENCODED.push(unreserved ? String.fromCharCode(b) : "%" + b.toString(16).toUpperCase().padStart(2, "0"));
+}
+
+function hexValue(c) {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20; // ASCII letters to lower case
+  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1;
+}
+
+// uriEncode applies the SigV4 URI encoding to text as it appears in a URL.
+// query: a query name or value, whose %XX escapes are decoded to one byte
+// each first ('+' is a space, as aws-sdk-go-v2 and the services read a query;
+// a '%' not followed by two hex digits is a literal '%'). Otherwise a path,
+// taken literally ('%' becomes %25) with its '/' kept. Characters that are not
+// ASCII are encoded as UTF-8; a lone surrogate as U+FFFD, as WHATWG URL sends it.
+function uriEncode(s, query) {
+  const n = s.length;
+  let i = 0;
+  // Most names, values and paths need no change: return them without copying.
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || (UNRESERVED[c] === 0 && (query || c !== 0x2f))) break;
   }
-  return e.replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  if (i === n) return s;
+  let out = s.slice(0, i);
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (query) {
+        if (c === 0x25 && i + 2 < n) {
+          const hi = hexValue(s.charCodeAt(i + 1));
+          const lo = hi < 0 ? -1 : hexValue(s.charCodeAt(i + 2));
+          if (lo >= 0) {
+            out += ENCODED[(hi << 4) | lo];
+            i += 2;
+            continue;
+          }
+        } else if (c === 0x2b) {
+          out += "%20";
+          continue;
+        }
+      } else if (c === 0x2f) {
+        out += "/";
+        continue;
+      }
+      out += ENCODED[c];
+    } else if (c < 0x800) {
+      out += ENCODED[0xc0 | (c >> 6)] + ENCODED[0x80 | (c & 0x3f)];
+    } else {
+      let cp = c;
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+        } else {
+          cp = 0xfffd;
+        }
+      }
+      if (cp >= 0x10000) {
+        out += ENCODED[0xf0 | (cp >> 18)] + ENCODED[0x80 | ((cp >> 12) & 0x3f)] +
+          ENCODED[0x80 | ((cp >> 6) & 0x3f)] + ENCODED[0x80 | (cp & 0x3f)];
+      } else {
+        out += ENCODED[0xe0 | (cp >> 12)] + ENCODED[0x80 | ((cp >> 6) & 0x3f)] + ENCODED[0x80 | (cp & 0x3f)];
+      }
+    }
+  }
+  return out;
 }
