@@ -26,6 +26,7 @@ const UNSIGNABLE = new Set([
 // the map without limit in a long-lived container.
 const KEY_CACHE_MAX = 32;
 const keyCache = new Map();
+let last = { secret: undefined, dateStamp: undefined, region: undefined, service: undefined, key: undefined };
 
 /**
  * Lower-case hex SHA-256 of a string (hashed as UTF-8) or bytes.
@@ -49,6 +50,11 @@ export function sha256Hex(data) {
  * @returns {Buffer}
  */
 export function signingKey(secret, dateStamp, region, service) {
+  // A container nearly always signs with the same credentials, day, region
+  // and service as last time: answer that without building the cache key.
+  if (secret === last.secret && dateStamp === last.dateStamp && region === last.region && service === last.service) {
+    return last.key;
+  }
   const id = `${secret}\n${dateStamp}\n${region}\n${service}`;
   let key = keyCache.get(id);
   if (key === undefined) {
@@ -56,6 +62,7 @@ export function signingKey(secret, dateStamp, region, service) {
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
     keyCache.set(id, key);
   }
+  last = { secret, dateStamp, region, service, key };
   return key;
 }
 
@@ -177,10 +184,15 @@ function prepare(params) {
       lateToken = token;
     }
   }
-  let payloadHash = out["x-amz-content-sha256"];
-  if (typeof payloadHash !== "string") {
+  // A supplied hash is used as its canonical header value, so the header line
+  // and the payload line of the canonical request can never disagree.
+  const suppliedHash = out["x-amz-content-sha256"];
+  let payloadHash;
+  if (suppliedHash === undefined) {
     payloadHash = sha256Hex(body);
     if (signBody) out["x-amz-content-sha256"] = payloadHash;
+  } else {
+    payloadHash = canonicalValue(suppliedHash);
   }
 
   const names = Object.keys(out).filter((n) => !UNSIGNABLE.has(n)).sort();
@@ -206,9 +218,15 @@ function prepare(params) {
 function splitUrl(url) {
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/.exec(url);
   if (m === null || m[1] === "") throw new TypeError("sigv4: url must be absolute (scheme://host/path)");
-  // URL.host lower-cases and drops a default port, as HTTP clients send Host.
-  return { host: new URL(url).host, path: m[2] || "/", query: m[3] ?? "" };
+  // URL.host lower-cases, drops a default port, converts IDNs and numeric IPv4
+  // forms, as HTTP clients send Host. A lower-case DNS name without a port
+  // (what AWS endpoints look like) is already in that form: skip the parse.
+  const host = PLAIN_HOST.test(m[1]) && !m[1].includes("xn--") ? m[1] : new URL(url).host;
+  return { host, path: m[2] || "/", query: m[3] ?? "" };
 }
+
+// Labels of a-z 0-9 '-', the last starting with a letter (so never an IPv4 number).
+const PLAIN_HOST = /^(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*$/;
 
 function canonicalValue(value) {
   // Spec: trim, collapse runs of whitespace (also obs-fold line breaks) to one

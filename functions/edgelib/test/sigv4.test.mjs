@@ -149,6 +149,14 @@ test("signRequest keeps a caller-supplied host and payload hash", () => {
   assert.ok(canonicalRequest({ ...base, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } }).endsWith("\nUNSIGNED-PAYLOAD"));
 });
 
+test("a supplied x-amz-content-sha256 in any form is the payload hash, as signed in its header", () => {
+  for (const value of ["UNSIGNED-PAYLOAD", ["UNSIGNED-PAYLOAD"], "  UNSIGNED-PAYLOAD "]) {
+    const lines = canonicalRequest({ ...base, headers: { "X-Amz-Content-Sha256": value } }).split("\n");
+    assert.ok(lines.includes("x-amz-content-sha256:UNSIGNED-PAYLOAD"), JSON.stringify(value));
+    assert.equal(lines.at(-1), "UNSIGNED-PAYLOAD", JSON.stringify(value));
+  }
+});
+
 test("body as string or bytes signs identically; unsignable headers are not signed", () => {
   const a = signRequest({ ...base, headers: { ...base.headers, "User-Agent": "edge/1", Authorization: "stale" } });
   const b = signRequest({ ...base, body: Buffer.from(base.body) });
@@ -167,9 +175,16 @@ test("path is encoded twice except for s3; query encoded once and sorted", () =>
   assert.equal(s3[1], "/a%20b//./c", "s3: no normalization, no second encoding");
 });
 
-test("default ports are dropped from host, others kept", () => {
-  assert.equal(signRequest({ ...base, headers: {}, url: "https://h.example:443/" }).host, "h.example");
-  assert.equal(signRequest({ ...base, headers: {}, url: "http://127.0.0.1:4566/" }).host, "127.0.0.1:4566");
+test("host is sent as HTTP clients send it: default ports dropped, others kept, normalized", () => {
+  const host = (url) => signRequest({ ...base, headers: {}, url }).host;
+  assert.equal(host("https://h.example:443/"), "h.example");
+  assert.equal(host("http://127.0.0.1:4566/"), "127.0.0.1:4566");
+  assert.equal(host("https://abc.lambda-url.us-east-1.on.aws/x"), "abc.lambda-url.us-east-1.on.aws");
+  assert.equal(host("https://ABC.Lambda-URL.us-east-1.on.aws/"), "abc.lambda-url.us-east-1.on.aws");
+  assert.equal(host("http://127.1/"), "127.0.0.1");
+  assert.equal(host("http://0x7f.0.0.1/"), "127.0.0.1");
+  assert.equal(host("https://bücher.example/"), "xn--bcher-kva.example");
+  assert.equal(host("https://h.example./"), "h.example.");
 });
 
 test("fails_invalid_params throw TypeError naming the problem", () => {
