@@ -1,12 +1,24 @@
 // Delivery of framed records to Amazon Data Firehose (PutRecordBatch, JSON 1.1
-// protocol) with retries and regional failover. No AWS SDK: global fetch plus
-// our SigV4 signer, so the bundle stays dependency-free.
+// protocol) with retries and regional failover, through the edge library's AWS
+// client (node:https with keep-alive, SigV4, endpoint overrides, bounded time
+// and size, no redirects). No AWS SDK, so the bundle stays dependency-free.
 //
 // Guarantees (see the at-least-once contract in index.js):
 //   - only records Firehose did not accept are ever sent again;
 //   - a record is counted as accepted only when Firehose returned a RecordId for it;
 //   - every HTTP call is bounded by min(requestTimeoutMs, time left before the deadline).
-import { signRequest } from "edgekit:lib/sigv4";
+//
+// Retry policy, per region:
+//   - a call that failed as a whole (5xx, timeout, reset, garbage) or any
+//     throttling (HTTP or per record) waits out an exponential backoff with full
+//     jitter before the next attempt; at most maxAttempts such attempts;
+//   - records that failed one by one with a non-throttling error (InternalFailure)
+//     while the call itself succeeded are resent at once, without backoff: the
+//     service answered, it did not ask us to slow down, and waiting would only
+//     spend the viewer's time. At most maxAttempts such immediate retries;
+//   - a non-retryable failure (not found, access denied, auth, rejected) moves
+//     the records to the next region at once.
+import { AwsError, awsRequest, isThrottleCode } from "edgekit:lib/awsclient";
 
 /** The x-amz-target of PutRecordBatch. */
 export const TARGET = "Firehose_20150804.PutRecordBatch";
@@ -16,71 +28,9 @@ export const TARGET = "Firehose_20150804.PutRecordBatch";
 const CALL_MAX_RECORDS = 500;
 const CALL_MAX_BYTES = 4 * 1024 * 1024;
 
-// Error types that mean "slow down". Firehose signals throttling with
-// ServiceUnavailableException (HTTP 400 or per record); the rest are the generic
-// AWS throttling codes, in case a proxy or a future API version uses them.
-const THROTTLE_TYPES = new Set([
-  "ServiceUnavailableException",
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "LimitExceededException",
-  "SlowDown",
-]);
-
-// 4xx types that are transient and so worth retrying in the same region.
-const TRANSIENT_TYPES = new Set(["RequestTimeout", "RequestTimeoutException", "InternalFailure", "InternalServerError"]);
-
-/**
- * The endpoint for `region`, honouring the AWS SDK's standard overrides
- * (AWS_ENDPOINT_URL_FIREHOSE, then AWS_ENDPOINT_URL) so tests can use a local fake.
- * @param {string} region
- * @param {Record<string, string|undefined>} env
- */
-export function endpointFor(region, env) {
-  const override = env.AWS_ENDPOINT_URL_FIREHOSE || env.AWS_ENDPOINT_URL;
-  if (override) return override.replace(/\/+$/, "") + "/";
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-  return `https://firehose.${region}.${suffix}/`;
-}
-
-/** Classifies an error type and HTTP status into a failure cause and retryability. */
-function classify(type, status) {
-  if (THROTTLE_TYPES.has(type) || status === 429) return { cause: "throttled", retry: true };
-  if (TRANSIENT_TYPES.has(type) || status >= 500) return { cause: "unavailable", retry: true };
-  // ResourceNotFound, AccessDenied, InvalidArgument, InvalidKMSResource, signature
-  // and token errors...: this region cannot take the records, try the next one.
-  return { cause: errorCause(type), retry: false };
-}
-
-function errorCause(type) {
-  switch (type) {
-    case "ResourceNotFoundException":
-      return "not_found";
-    case "AccessDeniedException":
-    case "AccessDenied":
-      return "access_denied";
-    case "UnrecognizedClientException":
-    case "InvalidSignatureException":
-    case "ExpiredTokenException":
-    case "IncompleteSignature":
-    case "MissingAuthenticationToken":
-      return "auth_failed";
-    default:
-      return "rejected";
-  }
-}
-
-/** Reads the error type from the x-amzn-errortype header or the JSON __type. */
-function errorType(res, parsed) {
-  const h = res.headers.get("x-amzn-errortype");
-  let t = h ? h.split(":")[0] : parsed && typeof parsed.__type === "string" ? parsed.__type : "";
-  const hash = t.lastIndexOf("#");
-  if (hash >= 0) t = t.slice(hash + 1);
-  return t;
-}
+// Firehose signals throttling with ServiceUnavailableException ("Slow down."),
+// as an HTTP 400 answer or per record.
+const FIREHOSE_THROTTLE = ["ServiceUnavailableException"];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -92,13 +42,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * @param {string} o.streamName
  * @param {string[]} o.order regions, best first.
  * @param {number} o.deadline epoch ms after which no call is started or kept.
- * @param {number} o.maxAttempts attempts per region.
+ * @param {number} o.maxAttempts backoff-separated attempts per region (and, apart
+ *   from those, immediate retries of per-record failures per region).
  * @param {number} o.baseBackoffMs
  * @param {number} o.maxBackoffMs
  * @param {number} o.requestTimeoutMs
  * @param {Record<string, string|undefined>} [o.env] process.env, read per call (credentials rotate).
  * @returns {Promise<{accepted: number, total: number, cause: string|null, attempts: number,
  *   regions: {region: string, attempts: number, accepted: number, cause: string|null}[]}>}
+ * @throws what awsRequest throws for invalid configuration (e.g. a malformed
+ *   endpoint override): a bug, not a delivery failure.
  */
 export async function deliver(records, o) {
   const env = o.env || process.env;
@@ -114,17 +67,26 @@ export async function deliver(records, o) {
   outer: for (const region of o.order) {
     if (pending.length === 0) break;
     const r = { region, attempts: 0, accepted: 0, cause: null };
-    for (let n = 0; n < o.maxAttempts && pending.length > 0; n++) {
-      if (n > 0) {
-        // Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter").
-        const cap = Math.min(o.maxBackoffMs, o.baseBackoffMs * 2 ** (n - 1));
-        const wait = Math.floor(Math.random() * cap);
-        if (Date.now() + wait >= o.deadline) {
-          cause = cause || "deadline";
-          if (r.attempts > 0) regions.push(r);
-          break outer;
+    let paced = 0; // attempts made after (or before) a backoff
+    let immediate = false; // the next attempt resends per-record failures at once
+    let immediateLeft = o.maxAttempts;
+    while (pending.length > 0) {
+      if (immediate) {
+        immediateLeft--;
+      } else {
+        if (paced >= o.maxAttempts) break;
+        if (paced > 0) {
+          // Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter").
+          const cap = Math.min(o.maxBackoffMs, o.baseBackoffMs * 2 ** (paced - 1));
+          const wait = Math.floor(Math.random() * cap);
+          if (Date.now() + wait >= o.deadline) {
+            cause = cause || "deadline";
+            if (r.attempts > 0) regions.push(r);
+            break outer;
+          }
+          if (wait > 0) await sleep(wait);
         }
-        if (wait > 0) await sleep(wait);
+        paced++;
       }
       const left = o.deadline - Date.now();
       if (left <= 0) {
@@ -134,14 +96,15 @@ export async function deliver(records, o) {
       }
       r.attempts++;
       attempts++;
-      const timeout = Math.max(1, Math.min(o.requestTimeoutMs, left));
       // A call cut short by our own deadline says nothing about the service:
       // it must not hide the failure (e.g. throttling) that used up the time.
       const cutShort = left < o.requestTimeoutMs;
       const chunks = chunk(pending, records);
-      const outcomes = await Promise.all(chunks.map((c) => putBatch(region, c, records, b64, timeout, o.streamName, env)));
+      const outcomes = await Promise.all(chunks.map((c) => putBatch(region, c, records, b64, o, env)));
       const next = [];
       let fatal = false;
+      let wholeCallFailed = false;
+      let throttled = false;
       for (let k = 0; k < chunks.length; k++) {
         const out = outcomes[k];
         if (out.ok) {
@@ -151,8 +114,10 @@ export async function deliver(records, o) {
           if (out.failed.length > 0) {
             next.push(...out.failed);
             r.cause = cause = out.cause;
+            if (out.cause === "throttled") throttled = true;
           }
         } else {
+          wholeCallFailed = true;
           next.push(...chunks[k]);
           if (!(cutShort && out.cause === "timeout" && cause !== null)) r.cause = cause = out.cause;
           if (!out.retry) fatal = true;
@@ -160,6 +125,7 @@ export async function deliver(records, o) {
       }
       pending = next.length > 1 && chunks.length > 1 ? next.sort((a, b) => a - b) : next;
       if (fatal) break; // this region cannot take them: next region, no backoff
+      immediate = pending.length > 0 && !wholeCallFailed && !throttled && immediateLeft > 0;
     }
     regions.push(r);
   }
@@ -190,15 +156,8 @@ function chunk(pending, records) {
  * One PutRecordBatch call.
  * @returns {Promise<{ok: true, failed: number[], cause: string|null} | {ok: false, retry: boolean, cause: string}>}
  */
-async function putBatch(region, idxs, records, b64, timeoutMs, streamName, env) {
-  const credentials = {
-    accessKeyId: env.AWS_ACCESS_KEY_ID,
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-    sessionToken: env.AWS_SESSION_TOKEN || undefined,
-  };
-  if (!credentials.accessKeyId || !credentials.secretAccessKey) return { ok: false, retry: false, cause: "no_credentials" };
-
-  let body = `{"DeliveryStreamName":${JSON.stringify(streamName)},"Records":[`;
+async function putBatch(region, idxs, records, b64, o, env) {
+  let body = `{"DeliveryStreamName":${JSON.stringify(o.streamName)},"Records":[`;
   for (let k = 0; k < idxs.length; k++) {
     const i = idxs[k];
     if (b64[i] === undefined) b64[i] = records[i].toString("base64");
@@ -206,45 +165,29 @@ async function putBatch(region, idxs, records, b64, timeoutMs, streamName, env) 
   }
   body += "]}";
 
-  const url = endpointFor(region, env);
-  // Signed per call: the date is part of the signature and credentials rotate.
-  // The signing region is the TARGET region, whatever region runs the function.
-  const headers = signRequest({
-    method: "POST",
-    url,
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": TARGET },
-    body,
-    region,
-    service: "firehose",
-    credentials,
-    date: new Date(),
-  });
-  let res;
-  let text;
+  let parsed;
   try {
-    // Never follow a redirect: it would re-send the payload and the session
-    // token to another host. A 3xx is a failed attempt like a reset.
-    res = await fetch(url, { method: "POST", headers, body, redirect: "error", signal: AbortSignal.timeout(timeoutMs) });
-    text = await res.text();
+    // Signed per call (the date is part of the signature, credentials rotate)
+    // with the TARGET region, whatever region runs the function.
+    parsed = await awsRequest({
+      service: "Firehose",
+      signingName: "firehose",
+      region,
+      target: TARGET,
+      body,
+      timeoutMs: o.requestTimeoutMs,
+      deadline: o.deadline,
+      throttleCodes: FIREHOSE_THROTTLE,
+      env,
+    });
   } catch (err) {
-    const timedOut = err && (err.name === "TimeoutError" || err.name === "AbortError");
-    return { ok: false, retry: true, cause: timedOut ? "timeout" : "network" };
+    if (!(err instanceof AwsError)) throw err;
+    return { ok: false, retry: err.retryable, cause: err.code === "MissingCredentials" ? "no_credentials" : err.kind };
   }
-
-  let parsed = null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // handled below
-  }
-  if (res.status !== 200) {
-    const { cause, retry } = classify(errorType(res, parsed), res.status);
-    return { ok: false, retry, cause };
-  }
-  const rr = parsed && Array.isArray(parsed.RequestResponses) ? parsed.RequestResponses : null;
+  const rr = Array.isArray(parsed.RequestResponses) ? parsed.RequestResponses : null;
   if (!rr || rr.length !== idxs.length) {
     // A 200 we cannot match to our records proves nothing: resend them all.
-    return { ok: false, retry: true, cause: "unavailable" };
+    return { ok: false, retry: true, cause: "garbage" };
   }
   const failed = [];
   let cause = null;
@@ -252,7 +195,9 @@ async function putBatch(region, idxs, records, b64, timeoutMs, streamName, env) 
     const e = rr[k];
     if (e && typeof e.RecordId === "string" && e.RecordId !== "" && !e.ErrorCode) continue;
     failed.push(idxs[k]);
-    cause = e && e.ErrorCode && THROTTLE_TYPES.has(e.ErrorCode) ? "throttled" : "unavailable";
+    const code = e && typeof e.ErrorCode === "string" ? e.ErrorCode : "";
+    // One throttled record makes the whole retry wait: slowing down is the point.
+    if (cause !== "throttled") cause = FIREHOSE_THROTTLE.includes(code) || isThrottleCode(code) ? "throttled" : "unavailable";
   }
   return { ok: true, failed, cause };
 }

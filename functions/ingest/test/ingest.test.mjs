@@ -552,6 +552,73 @@ describe("delivery, retries and failover", () => {
   });
 });
 
+describe("prompt retries of per-record failures", () => {
+  // Backoff is full jitter: pin Math.random (the bundle runs in this process) so
+  // every backoff waits its whole cap, and make the cap large enough to see.
+  let slow;
+  let random;
+  before(() => {
+    slow = buildBundle("ingest", { ...CONFIG, baseBackoffMs: 400, maxBackoffMs: 400 });
+    random = Math.random;
+    Math.random = () => 0.999;
+  });
+  after(() => {
+    Math.random = random;
+  });
+  const calls = () => {
+    const seen = {};
+    for (const q of fh.requests) (seen[q.region] ??= []).push(q.count);
+    return seen;
+  };
+
+  test("per-record InternalFailure is resent at once, without backoff", async () => {
+    fh.script("us-east-1", { partial: [0, 2], errorCode: "InternalFailure" }, { partial: [1], errorCode: "InternalFailure" });
+    const r = await invoke(event(ND), { bundle: slow });
+    assert.equal(r.status, 202);
+    assert.deepEqual(calls(), { "us-east-1": [3, 2, 1] });
+    assert.ok(r.ms < 300, `took ${r.ms} ms: a backoff was waited out`);
+    assert.deepEqual([...storedValues(fh.records(), { requestId: ND_ID, country: "DE" })].sort(), [...fixtureValues(ND)].sort());
+    assert.equal(r.log.attempts, 3);
+  });
+
+  test("per-record throttling still backs off", async () => {
+    fh.script("us-east-1", { partial: [1] }); // ServiceUnavailableException: "slow down"
+    const r = await invoke(event(ND), { bundle: slow });
+    assert.equal(r.status, 202);
+    assert.deepEqual(calls(), { "us-east-1": [3, 1] });
+    assert.ok(r.ms >= 390, `took ${r.ms} ms: throttling was not backed off`);
+  });
+
+  test("a failed call after per-record failures backs off", async () => {
+    fh.script("us-east-1", { partial: [0], errorCode: "InternalFailure" }, { status: 500 });
+    const r = await invoke(event(ND), { bundle: slow });
+    assert.equal(r.status, 202);
+    assert.deepEqual(calls(), { "us-east-1": [3, 1, 1] });
+    assert.ok(r.ms >= 390, `took ${r.ms} ms: a 5xx was retried without backoff`);
+  });
+
+  test("immediate retries are bounded, then paced attempts, then the next region", async () => {
+    fh.persist("us-east-1", { partial: [0], errorCode: "InternalFailure" });
+    const r = await invoke(event(ND));
+    assert.equal(r.status, 202);
+    // 1 first call + 4 immediate retries + 3 more paced attempts (maxAttempts 4 in all).
+    assert.deepEqual(calls(), { "us-east-1": [3, 1, 1, 1, 1, 1, 1, 1], "eu-central-1": [1] });
+    assert.deepEqual([...storedValues(fh.records(), { requestId: ND_ID, country: "DE" })].sort(), [...fixtureValues(ND)].sort());
+  });
+
+  test("10% per-record failures everywhere: every record of 500 stored once, quickly", async () => {
+    for (const region of ["us-east-1", "eu-central-1", "ap-northeast-1"]) fh.persist(region, { failRate: 0.1, errorCode: "InternalFailure" });
+    const want = Array.from({ length: 500 }, (_, i) => `{"i":${i}}`);
+    const r = await invoke(event(ND, { body: want.join("\n") }), { bundle: slow });
+    assert.equal(r.status, 202);
+    assert.deepEqual(r.body, { accepted: 500 });
+    const got = storedValues(fh.records(), { requestId: ND_ID, country: "DE" });
+    assert.deepEqual([...got].sort(), [...want].sort());
+    assert.ok(fh.requests.length >= 2 && fh.requests.length <= 6, `${fh.requests.length} calls`);
+    assert.ok(r.ms < 300, `took ${r.ms} ms`);
+  });
+});
+
 describe("deadline", () => {
   test("fails_no_time_left: nothing is sent and the answer is immediate", async () => {
     const r = await invoke(event(ND), { remainingMs: 1000 }); // < safetyMarginMs
