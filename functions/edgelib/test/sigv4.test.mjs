@@ -1,5 +1,7 @@
 // SigV4 signer against the official aws-c-auth v4 suite (testdata/sigv4/v4):
 // every case's canonical request, string to sign and signature must match.
+// Then the signer's own contract and the query canonicalization on bytes.
+// The randomized comparison with aws-sdk-go-v2 is ../sigv4_compare_test.go.
 // A pure library test, so it imports the source module directly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
