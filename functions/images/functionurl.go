@@ -110,10 +110,22 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 	if res.ContentType == "application/json" {
 		resp.Body = string(res.Body)
 	} else {
-		resp.Body = base64.StdEncoding.EncodeToString(res.Body)
+		resp.Body = encodeBase64(res.Body)
 		resp.IsBase64Encoded = true
 	}
 	return resp, nil
+}
+
+// encodeBase64 encodes into one string-sized allocation
+// (base64.StdEncoding.EncodeToString allocates the bytes and then copies
+// them into a string: a third image-sized buffer per request).
+func encodeBase64(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(base64.StdEncoding.EncodedLen(len(b)))
+	enc := base64.NewEncoder(base64.StdEncoding, &sb)
+	_, _ = enc.Write(b) // writes to a strings.Builder cannot fail
+	_ = enc.Close()
+	return sb.String()
 }
 
 // served is a result plus the S3 object's modification time.
