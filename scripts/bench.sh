@@ -30,9 +30,13 @@ for f in "$out/run1"/asset.*.zip; do
          "$out/run1/Edge.template.json" "$hash" || true)
   printf 'asset %-24s zip_bytes %d\n' "${fn:-cdk-provider}" "$(stat -c %s "$f")"
 done
-go run ./cmd/edgebundle -entry redirect/index.js -out "$out/b-redirect" | sed 's/^/bundle /'
-go run ./cmd/edgebundle -entry ingest/index.js -out "$out/b-ingest" | sed 's/^/bundle /'
+# Each edge handler bundled alone with its construct's default config, as synth does.
+if [ -n "${EDGEKIT:-}" ]; then edgekit=("$EDGEKIT"); else edgekit=(go run ./cmd/edgekit); fi
+for p in redirect ingest; do
+  "${edgekit[@]}" bundle -dir "functions/$p" -config "functions/$p/testdata/handler-config.json" -out "$out/b-$p" | sed 's/^/bundle /'
+done
 
-echo "== edge handlers (node $(node --version))"
-node functions/edge/bench/redirect.mjs
-node functions/edge/bench/ingest.mjs
+echo "== edge handlers (node $(node --version); fresh process per cold run; cost per 1M requests, Lambda@Edge vs CloudFront Functions)"
+node --input-type=module -e 'import { printPrices } from "./functions/edgelib/bench/cost.mjs"; printPrices();'
+node functions/redirect/bench/redirect.mjs
+node functions/ingest/bench/ingest.mjs

@@ -3,7 +3,11 @@
 // the first require() and the first response pay every cold cost (module
 // loading, the first network client, the first crypto call).
 //
-//   node child.cjs '<json spec>'      (spawned by run.mjs; prints one JSON line)
+//   node -e "$(cat child.cjs)" '<json spec>'   (run.mjs spawns it; prints one JSON line)
+//
+// Run as -e code, not as a file, so the bundle's require() is the process's
+// first use of the CommonJS loader, as it is for the Lambda runtime loading a
+// handler (a main .cjs file would have warmed the loader by ~2 ms).
 //
 // spec: {
 //   bundle:    absolute path of the bundle's index.js
@@ -20,9 +24,15 @@
 // dropped (the CloudWatch write is not the handler's cost).
 "use strict";
 
-const spec = JSON.parse(process.argv[2]);
-const make = require(spec.events)[spec.generator];
-if (typeof make !== "function") throw new Error(`${spec.events} has no generator ${spec.generator}`);
+const spec = JSON.parse(process.argv[process.argv.length - 1]);
+
+// Loaded after the bundle: the event module's own require() calls must not
+// warm the module loader for the bundle's.
+function generator() {
+  const make = require(spec.events)[spec.generator];
+  if (typeof make !== "function") throw new Error(`${spec.events} has no generator ${spec.generator}`);
+  return make;
+}
 
 function context() {
   const deadline = Date.now() + 30000;
@@ -40,11 +50,12 @@ const ms = (a, b) => Number(b - a) / 1e6;
 const status = (res) => Number(res && typeof res === "object" && "status" in res ? res.status : 200);
 
 async function main() {
-  const first = JSON.parse(make(0));
   console.log = () => {};
   const t0 = process.hrtime.bigint();
   const { handler } = require(spec.bundle);
   const t1 = process.hrtime.bigint();
+  const make = generator();
+  const first = JSON.parse(make(0));
   if (spec.mode === "cold") {
     const t2 = process.hrtime.bigint();
     const res = await handler(first, context());

@@ -7,7 +7,10 @@
 //   per ms        LAMBDA_EDGE_USD_PER_GB_SECOND * memoryMB/1024 / 1000, each
 //                 invocation's duration rounded UP to a whole millisecond
 //   cold start    the INIT phase is billed too (since 2025-08-01), so a cold
-//                 invocation bills init + first response
+//                 invocation bills init + first response. Measured here: the
+//                 handler's share (require of the bundle + first response); the
+//                 Node.js runtime's own start-up, also in Lambda's reported Init
+//                 Duration, comes on top and is not the code's to change
 //   blended       (1 - coldRatio) * warm + coldRatio * cold
 // Durations come from this machine and a loopback fake: the real figure adds the
 // network round trip to the AWS service (billed wall time); the printed

@@ -1,10 +1,9 @@
 // Helpers shared by the edge benchmarks (functions/<pattern>/bench/*.mjs):
 // spawning a fresh Node process per run (child.cjs) and taking medians.
 import { execFile } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 
-const childPath = join(dirname(fileURLToPath(import.meta.url)), "child.cjs");
+const childSource = readFileSync(new URL("child.cjs", import.meta.url), "utf8");
 
 /** The median of a list of numbers (the mean of the middle two for even lengths). */
 export function median(xs) {
@@ -23,7 +22,7 @@ export function median(xs) {
  */
 export function runChild(spec, env = process.env) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [childPath, JSON.stringify(spec)], { env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ["-e", childSource, JSON.stringify(spec)], { env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`bench child failed: ${err.message}\n${stderr}`));
       try {
         resolve(JSON.parse(stdout));

@@ -1,38 +1,45 @@
 // Benchmark of the redirect viewer-request handler as deployed (the bundle that
-// cmd/edgebundle builds). Prints numbers only, one per line; no thresholds.
+// `edgekit bundle` builds). Prints numbers only, one per line; no thresholds.
 //
 //   node functions/redirect/bench/redirect.mjs
 //
 // redirect zip_bytes N          deployment package size (viewer limit: 1 MB)
 // redirect cold_require_ms X    median time to require() the bundle in a fresh
-//                               node process (measured inside the child, so
-//                               process start-up is excluded)
+//                               node process (../../edgelib/bench/child.cjs;
+//                               measured inside the child, so process start-up
+//                               is excluded)
+// redirect cold_first_response_ms X  median first invocation in those processes
+//                               (a redirecting request, as Lambda runs it)
 // redirect per_request_us X     median handler latency over matching and
 //                               non-matching requests (console.log stubbed out:
 //                               the CloudWatch write is not the handler's cost)
-import { execFileSync } from "node:child_process";
+// redirect cost_...             see ../../edgelib/bench/cost.mjs (viewer
+//                               request: 128 MB; could also run as a
+//                               CloudFront Function: no body, no network)
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { buildBundle, fixture, handlerConfig, lambdaContext } from "../../edgelib/testkit/bundle.mjs";
+import { median, runChild } from "../../edgelib/bench/run.mjs";
+import { printCost } from "../../edgelib/bench/cost.mjs";
 
 const COLD_RUNS = 11;
 const WARMUP = 10_000;
 const ITERATIONS = 60_000;
+// Viewer-request functions get at most 128 MB (constructs/redirect).
+const MEMORY_MB = 128;
 
 // The seed pattern's configuration.
 const config = handlerConfig("redirect");
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 const bundle = buildBundle("redirect", config);
 
-const child = "const t=process.hrtime.bigint();require(process.argv[1]);" +
-  "process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))";
-const cold = [];
+// Require and first response in fresh processes (what a cold start bills).
+const events = join(dirname(fileURLToPath(import.meta.url)), "events.cjs");
+const firsts = [];
 for (let i = 0; i < COLD_RUNS; i++) {
-  cold.push(Number(execFileSync(process.execPath, ["-e", child, bundle.codePath], { encoding: "utf8" })));
+  const r = await runChild({ bundle: bundle.codePath, events, generator: "alternate", mode: "cold", memoryMB: MEMORY_MB });
+  if (r.status !== 302) throw new Error(`cold run answered ${r.status}`);
+  firsts.push(r);
 }
 
 const matching = fixture("viewer-request-form-submit.json");
@@ -60,5 +67,14 @@ console.log = log;
 if (sink !== WARMUP + ITERATIONS) throw new Error("handler returned nothing");
 
 console.log(`redirect zip_bytes ${bundle.zipBytes}`);
-console.log(`redirect cold_require_ms ${median(cold).toFixed(3)}`);
+console.log(`redirect cold_require_ms ${median(firsts.map((r) => r.requireMs)).toFixed(3)}`);
+console.log(`redirect cold_first_response_ms ${median(firsts.map((r) => r.firstMs)).toFixed(3)}`);
 console.log(`redirect per_request_us ${median(samples).toFixed(3)}`);
+let billed = 0;
+for (const us of samples) billed += Math.max(1, Math.ceil(us / 1000)); // whole ms per invocation
+printCost("redirect", {
+  warmBilledMs: billed / samples.length,
+  coldMs: median(firsts.map((r) => r.requireMs + r.firstMs)),
+  memoryMB: MEMORY_MB,
+  cloudFrontFunction: true,
+});
