@@ -87,6 +87,7 @@ const RESERVED_HEADERS = new Set([
   "host", "content-type", "content-length", "x-amz-target", "x-amz-date", "x-amz-security-token",
   "authorization", "transfer-encoding", "connection",
 ]);
+const MAX_TIMER_MS = 2 ** 31 - 1;
 // Header-safe credential text (ids and tokens are sent as header values).
 const HEADER_SAFE_RE = /^[\x21-\x7e]+$/;
 
@@ -324,9 +325,11 @@ function send(call, mayRetryStale) {
       headers: call.headers,
       agent: agentFor(url.protocol),
     });
-    timer = setTimeout(() => fail("timeout", 0, "RequestTimeout"), left);
-    const idle = Math.min(left, call.socketTimeoutMs);
-    if (idle < left) req.setTimeout(idle, () => fail("timeout", 0, "SocketTimeout"));
+    // setTimeout fires at once for delays over 2^31-1 ms: clamp (about 24 days).
+    const bound = Math.min(left, MAX_TIMER_MS);
+    timer = setTimeout(() => fail("timeout", 0, "RequestTimeout"), bound);
+    const idle = Math.min(bound, call.socketTimeoutMs);
+    if (idle < bound) req.setTimeout(idle, () => fail("timeout", 0, "SocketTimeout"));
 
     req.on("error", (err) => {
       if (settled) return;

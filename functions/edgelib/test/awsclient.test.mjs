@@ -66,7 +66,8 @@ function call(url, over = {}) {
     region: "us-west-2",
     target: "TrentService.GetPublicKey",
     body: { KeyId: "alias/edgekit", Note: PAYLOAD_MARKER },
-    timeoutMs: 2000,
+    // Generous: a loaded CI machine must not turn an answer into a timeout.
+    timeoutMs: 10000,
     env: { AWS_ENDPOINT_URL_KMS: url, ...CREDS, ...env },
     ...rest,
   });
@@ -274,16 +275,16 @@ describe("time bounds", () => {
     const t0 = Date.now();
     await rejectsWith(call(s.url, { timeoutMs: 100 }), { kind: "timeout", status: 0, code: "RequestTimeout", retryable: true });
     const ms = Date.now() - t0;
-    assert.ok(ms >= 95 && ms < 400, `took ${ms} ms`);
+    assert.ok(ms >= 95 && ms < 1400, `took ${ms} ms, the answer came after 1500`);
     await waitFor(() => s.closed === 1, "the timed-out connection was not closed");
   });
 
   test("fails_deadline_earlier_than_timeout_wins", async () => {
     const s = await serve(() => {});
     const t0 = Date.now();
-    await rejectsWith(call(s.url, { timeoutMs: 5000, deadline: Date.now() + 80 }), { kind: "timeout" });
+    await rejectsWith(call(s.url, { timeoutMs: 5000, deadline: Date.now() + 80 }), { kind: "timeout", code: "RequestTimeout" });
     const ms = Date.now() - t0;
-    assert.ok(ms >= 75 && ms < 400, `took ${ms} ms`);
+    assert.ok(ms >= 75 && ms < 2500, `took ${ms} ms, timeoutMs was 5000`);
   });
 
   test("fails_deadline_passed_sends_nothing", async () => {
@@ -294,7 +295,8 @@ describe("time bounds", () => {
   });
 
   test("fails_trickling_body_is_bounded_by_the_whole_timeout", async () => {
-    // Bytes keep coming, so no inactivity timeout fires: the whole-response bound must.
+    // Bytes keep coming, so no inactivity timeout would ever fire: the
+    // whole-response bound must.
     const s = await serve((req, res) => {
       res.writeHead(200, { "content-type": JSON_11 });
       res.write("{");
@@ -302,16 +304,16 @@ describe("time bounds", () => {
       res.on("close", () => clearInterval(iv));
     });
     const t0 = Date.now();
-    await rejectsWith(call(s.url, { timeoutMs: 150, socketTimeoutMs: 100 }), { kind: "timeout", code: "RequestTimeout" });
-    assert.ok(Date.now() - t0 < 500);
+    await rejectsWith(call(s.url, { timeoutMs: 300 }), { kind: "timeout", code: "RequestTimeout" });
+    assert.ok(Date.now() - t0 < 2500);
   });
 
   test("fails_socket_inactivity_times_out_before_the_whole_bound", async () => {
     const s = await serve(() => {});
     const t0 = Date.now();
-    await rejectsWith(call(s.url, { timeoutMs: 3000, socketTimeoutMs: 60 }), { kind: "timeout", code: "SocketTimeout" });
+    await rejectsWith(call(s.url, { timeoutMs: 5000, socketTimeoutMs: 60 }), { kind: "timeout", code: "SocketTimeout" });
     const ms = Date.now() - t0;
-    assert.ok(ms >= 55 && ms < 500, `took ${ms} ms`);
+    assert.ok(ms >= 55 && ms < 2500, `took ${ms} ms, timeoutMs was 5000`);
   });
 });
 
@@ -444,6 +446,6 @@ describe("credentials", () => {
 });
 
 async function waitFor(cond, message) {
-  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(cond(), message);
 }
