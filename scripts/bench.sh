@@ -40,3 +40,16 @@ echo "== edge handlers (node $(node --version); fresh process per cold run; cost
 node --input-type=module -e 'import { printPrices } from "./functions/edgelib/bench/cost.mjs"; printPrices();'
 node functions/redirect/bench/redirect.mjs
 node functions/ingest/bench/ingest.mjs
+
+echo "== Go functions (binary/zip bytes; build seconds: gofunction cache miss with warm GOCACHE, then hit)"
+go run ./constructs/gofunction/internal/gobench
+
+echo "== Go handlers"
+go test ./functions/books -run '^$' -bench . -benchtime 200x | grep -E '^(Benchmark|ok)'
+go test ./functions/edgelib -run '^$' -bench Sign -benchtime 2s | grep -E '^(Benchmark|ok)'
+
+echo "== make test (warm: the caches above are warm now)"
+s=$(date +%s.%N)
+make --no-print-directory test >/dev/null 2>&1 && status=ok || status=FAILED
+e=$(date +%s.%N)
+awk -v s="$s" -v e="$e" -v st="$status" 'BEGIN { printf "make_test_warm_seconds %.1f (%s)\n", e - s, st }'
