@@ -23,10 +23,11 @@
 //     iCCP when Options.KeepICC. Dropped: eXIf, tEXt, zTXt, iTXt, tIME,
 //     sPLT and every other ancillary chunk, anything after IEND. Every CRC
 //     is verified.
-//   - WebP: VP8, VP8L, ALPH, ANIM, ANMF, VP8X (EXIF and XMP flags cleared,
-//     ICC flag cleared when no profile is kept), ICCP when Options.KeepICC.
-//     Dropped: EXIF, "XMP " and unknown chunks, anything after the RIFF
-//     payload. The RIFF size is rewritten.
+//   - WebP: VP8, VP8L, ALPH, ANIM, ANMF (inside a frame only ALPH, VP8 and
+//     VP8L), VP8X (EXIF and XMP flags cleared, ICC flag cleared when no
+//     profile is kept), ICCP when Options.KeepICC. Dropped: EXIF, "XMP "
+//     and unknown chunks, anything after the RIFF payload. The RIFF and
+//     ANMF sizes are rewritten.
 //
 // ICC profiles are kept by default because a profile describes colours, not
 // the photographer: dropping it makes wide-gamut pictures render dull.

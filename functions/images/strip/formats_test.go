@@ -245,6 +245,15 @@ func TestWebP(t *testing.T) {
 			want: []string{"VP8X", "VP8 "}},
 		{name: "unpadded_last_odd_chunk", in: riffRaw(append(append([]byte{}, vp8...), "EXIF\x03\x00\x00\x00abc"...)),
 			want: []string{"VP8 "}},
+		{name: "anmf_frame_metadata_dropped", in: riff(vp8x(0x02|0x08), webpChunk("ANIM", make([]byte, 6)),
+			webpChunk("ANMF", append(append(make([]byte, 16), webpChunk("ALPH", []byte{1, 2, 3})...),
+				append(webpChunk("EXIF", []byte("MM\x00*secret")), vp8...)...))),
+			want: []string{"VP8X", "ANIM", "ANMF"}, wantFlags: 0x02},
+		{name: "fails_anmf_without_image", in: riff(vp8x(0x02), webpChunk("ANMF", append(make([]byte, 16), webpChunk("ALPH", []byte{1})...))),
+			wantErr: "ANMF frame without image"},
+		{name: "fails_short_anmf", in: riff(vp8x(0x02), webpChunk("ANMF", make([]byte, 10))), wantErr: "short ANMF"},
+		{name: "fails_anmf_frame_chunk_past_end", in: riff(vp8x(0x02), webpChunk("ANMF", append(make([]byte, 16), "VP8L\xff\x00\x00\x00"...))),
+			wantErr: "past ANMF"},
 		{name: "fails_riff_past_end", in: setRIFF(simple, uint32(len(simple))), wantErr: "past end"},
 		{name: "fails_riff_below_4", in: setRIFF(simple, 2), wantErr: "below 4"},
 		{name: "fails_chunk_past_riff", in: riff(vp8x(0), []byte("VP8 \xff\xff\xff\x7f")), wantErr: "past RIFF"},
@@ -280,6 +289,9 @@ func TestWebP(t *testing.T) {
 			}
 			if !bytes.Contains(got, vp8) {
 				t.Fatal("VP8 chunk changed")
+			}
+			if bytes.Contains(got, []byte("secret")) {
+				t.Fatal("metadata inside an animation frame kept")
 			}
 		})
 	}

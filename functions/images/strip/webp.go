@@ -12,7 +12,9 @@ const (
 )
 
 // walkWebP copies the RIFF container keeping the image chunks (VP8, VP8L,
-// ALPH, ANIM, ANMF), VP8X and, when opt.KeepICC, ICCP. EXIF, "XMP " and
+// ALPH, ANIM, ANMF), VP8X and, when opt.KeepICC, ICCP. Inside each ANMF
+// frame only ALPH, VP8 and VP8L are kept (the format allows unknown chunks
+// there too). EXIF, "XMP " and
 // unknown chunks are dropped, the VP8X EXIF/XMP flags are cleared (and
 // the ICC flag when no ICCP is kept), and the RIFF size is rewritten. Bytes
 // after the RIFF payload are dropped. A simple file (one VP8 or VP8L chunk,
@@ -56,9 +58,14 @@ func walkWebP(src []byte, opt Options, o *out, ex *exifCapture) error {
 			}
 			vp8xAt = len(o.buf) + 8
 			o.write(body[i:end])
-		case "VP8 ", "VP8L", "ANMF":
+		case "VP8 ", "VP8L":
 			sawImage = true
 			o.write(body[i:end])
+		case "ANMF":
+			sawImage = true
+			if err := writeANMF(o, body, i, int(n)); err != nil {
+				return err
+			}
 		case "ALPH", "ANIM":
 			o.write(body[i:end])
 		case "ICCP":
@@ -84,6 +91,61 @@ func walkWebP(src []byte, opt Options, o *out, ex *exifCapture) error {
 			flags &^= vp8xICC
 		}
 		o.buf[vp8xAt] = flags
+	}
+	return nil
+}
+
+// anmfHeader is the size of the ANMF fields before the frame's chunks
+// (offsets, size, duration, flags).
+const anmfHeader = 16
+
+// writeANMF copies the ANMF chunk at body[at:] whose payload is n bytes,
+// keeping its 16-byte header and only the ALPH, VP8 and VP8L chunks of the
+// frame, and rewrites its size. The input's pad byte is skipped by the
+// caller; the rewritten chunk is padded here.
+func writeANMF(o *out, body []byte, at, n int) error {
+	payload := body[at+8 : at+8+n]
+	if n < anmfHeader {
+		return malformed(WebP, at, "short ANMF")
+	}
+	start := len(o.buf)
+	o.write(body[at : at+8+anmfHeader])
+	sawImage := false
+	for j := anmfHeader; j < len(payload); {
+		if len(payload)-j < 8 {
+			return malformed(WebP, at+8+j, "truncated frame chunk header")
+		}
+		fourcc := string(payload[j : j+4])
+		m := binary.LittleEndian.Uint32(payload[j+4:])
+		if int64(m) > int64(len(payload)-j-8) {
+			return malformed(WebP, at+8+j, "frame chunk runs past ANMF")
+		}
+		end := j + 8 + int(m)
+		if m%2 == 1 && end < len(payload) {
+			end++
+		}
+		switch fourcc {
+		case "VP8 ", "VP8L":
+			sawImage = true
+			o.write(payload[j:end])
+		case "ALPH":
+			o.write(payload[j:end])
+		}
+		j = end
+	}
+	if !sawImage {
+		return malformed(WebP, at, "ANMF frame without image data")
+	}
+	if o.discard {
+		return nil
+	}
+	size := len(o.buf) - start - 8
+	binary.LittleEndian.PutUint32(o.buf[start+4:], uint32(size))
+	// Pad an odd result unless the input chunk was an unpadded last chunk
+	// kept whole: the output must never outgrow the input.
+	inputPadded := n%2 == 1 && at+8+n < len(body)
+	if size%2 == 1 && (size < n || inputPadded) {
+		o.write([]byte{0})
 	}
 	return nil
 }
