@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/edgekit/edgekit/functions/images"
 	"github.com/edgekit/edgekit/functions/images/internal/fakes3"
@@ -391,6 +392,44 @@ func TestNewHandler(t *testing.T) {
 			h, err := images.NewHandler(tc.cfg, tc.s3, tc.log)
 			if (err == nil) != tc.ok || (h != nil) != tc.ok {
 				t.Fatalf("NewHandler = %v, %v", h, err)
+			}
+		})
+	}
+}
+
+// TestFunctionURLRawEvents goes through lambda.NewHandler, the wrapper
+// lambda.Start uses: raw event JSON in, raw response JSON out.
+func TestFunctionURLRawEvents(t *testing.T) {
+	e := newEnv(t, testConfig(), 1)
+	invoke := lambda.NewHandler(e.h.Handle)
+	good := fixture(t, "functionurl-get.json")
+	tests := []struct {
+		name    string
+		payload []byte
+		status  int
+		wantErr bool
+	}{
+		{"documented_event", good, 200, false},
+		{"unknown_fields_ignored", bytes.Replace(good, []byte(`"version"`), []byte(`"extra": {"a": [1, 2]}, "version"`), 1), 200, false},
+		{"fails_wrong_type_raw_path", bytes.Replace(good, []byte(`"rawPath": "/images/photos/jpeg-baseline.jpg"`), []byte(`"rawPath": 12`), 1), 0, true},
+		{"fails_not_json", []byte("\x00not json"), 0, true},
+		{"fails_empty_object", []byte("{}"), 405, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := invoke.Invoke(context.Background(), tc.payload)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("accepted: %s", out)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp events.LambdaFunctionURLResponse
+			if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != tc.status {
+				t.Fatalf("status %d (want %d), err %v", resp.StatusCode, tc.status, err)
 			}
 		})
 	}
