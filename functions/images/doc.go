@@ -50,7 +50,10 @@
 // 4–5 × the object size; size the function's memory accordingly (512 MB is
 // ample for 4 MiB). Larger images need response streaming or Object Lambda.
 // EXIF blocks are capped at 256 KiB and their decoding is bounded (package
-// exifjson).
+// exifjson). ?showExif=true reads the standard EXIF locations only; EXIF
+// that old ImageMagick versions stored as hex text in a PNG zTXt chunk is
+// not shown (it is stripped like any text chunk). A kept ICC profile keeps
+// its own description text, and PNG iCCP its profile name.
 //
 // # Configuration (environment)
 //
