@@ -237,7 +237,7 @@ export async function awsRequest(o) {
   const call = {
     service,
     operation,
-    url: new URL(url),
+    url: parsedUrl(url),
     headers,
     body,
     end: now + budget,
@@ -246,6 +246,18 @@ export async function awsRequest(o) {
     throttleCodes: o.throttleCodes ? new Set(o.throttleCodes) : null,
   };
   return send(call, true);
+}
+
+// The last endpoint parsed: a function calls one endpoint almost always.
+let lastUrl = "";
+let lastParsed = null;
+
+function parsedUrl(url) {
+  if (url !== lastUrl) {
+    lastParsed = new URL(url);
+    lastUrl = url;
+  }
+  return lastParsed;
 }
 
 let agents = {};
