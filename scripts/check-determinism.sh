@@ -19,8 +19,6 @@ digest() { # cdk.out dir -> sorted list of "sha256  path" (tree.json names the
   (cd "$1" && find . -type f ! -name 'cdk.out' -print0 | sort -z | xargs -0 sha256sum)
 }
 
-synth "$root" "$work/a"
-synth "$root" "$work/b"
 # A fresh clone of the committed tree plus uncommitted changes, in another path.
 git clone -q "$root" "$work/clone"
 git -C "$root" diff HEAD --binary > "$work/wip.patch"
@@ -29,8 +27,13 @@ for f in $(git -C "$root" ls-files --others --exclude-standard); do
   mkdir -p "$work/clone/$(dirname "$f")"; cp "$root/$f" "$work/clone/$f"
 done
 ln -s "$root/.cdk-cli/node_modules" "$work/clone/.cdk-cli/node_modules"
-# No gofunction disk cache in the clone: its Go binaries are rebuilt from source.
-synth "$work/clone" "$work/c" EDGEKIT_GOFUNCTION_CACHE=off
+# The three synths run at once (they are independent; on two cores this takes
+# about half the time of running them in turn). No gofunction disk cache in the
+# clone: its Go binaries are rebuilt from source.
+synth "$root" "$work/a" & pa=$!
+synth "$root" "$work/b" & pb=$!
+synth "$work/clone" "$work/c" EDGEKIT_GOFUNCTION_CACHE=off & pc=$!
+wait $pa && wait $pb && wait $pc
 
 digest "$work/a" > "$work/a.sum"
 digest "$work/b" > "$work/b.sum"
