@@ -553,7 +553,7 @@ describe("delivery, retries and failover", () => {
 });
 
 describe("prompt retries of per-record failures", () => {
-  const BACKOFF = 1500;
+  const BACKOFF = 1000;
   // Backoff is full jitter: pin Math.random (the bundle runs in this process) so
   // every backoff waits its whole cap, and make the cap large enough to tell
   // apart from a slow machine.
