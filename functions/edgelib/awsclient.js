@@ -231,7 +231,7 @@ export async function awsRequest(o) {
     service: signingName,
     credentials: { accessKeyId, secretAccessKey, sessionToken },
   });
-  // Not signed: a proxy may legitimately re-frame the body.
+  // HTTP framing, set after signing: the signature covers the body by its hash.
   headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
 
   const call = {

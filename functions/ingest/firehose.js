@@ -67,7 +67,7 @@ export async function deliver(records, o) {
   outer: for (const region of o.order) {
     if (pending.length === 0) break;
     const r = { region, attempts: 0, accepted: 0, cause: null };
-    let paced = 0; // attempts made after (or before) a backoff
+    let paced = 0; // paced attempts: the first one and each one after a backoff
     let immediate = false; // the next attempt resends per-record failures at once
     let immediateLeft = o.maxAttempts;
     while (pending.length > 0) {
