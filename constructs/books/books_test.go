@@ -55,7 +55,7 @@ func buildApp(t *testing.T, ctx map[string]any) *app {
 // Each app is synthesized once per test binary: jsii makes every synthesis
 // cost seconds.
 var (
-	signerOnce, oacOnce sync.Once
+	signerOnce, oacOnce   sync.Once
 	signerBuilt, oacBuilt *app
 )
 
@@ -182,9 +182,9 @@ func TestSignerApp(t *testing.T) {
 		api.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
 			"Properties": map[string]any{
-				"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}},
-				"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}, map[string]any{"AttributeName": "author", "AttributeType": "S"}},
-				"BillingMode":          "PAY_PER_REQUEST",
+				"KeySchema":                        []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}},
+				"AttributeDefinitions":             []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}, map[string]any{"AttributeName": "author", "AttributeType": "S"}},
+				"BillingMode":                      "PAY_PER_REQUEST",
 				"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
 				"SSESpecification":                 map[string]any{"SSEEnabled": true},
 				"GlobalSecondaryIndexes": []any{map[string]any{

@@ -56,7 +56,8 @@ const METHOD = /^[A-Z]{1,16}$/;
  */
 export const handler = async (event) => {
   const started = Date.now();
-  const log = { handler: "books-signer", status: 0 };
+  // status is set for generated responses; signed requests log signed: true.
+  const log = { handler: "books-signer" };
   let result;
   try {
     result = handle(event, log);
@@ -69,7 +70,6 @@ export const handler = async (event) => {
       result = safe(() => refuse(log, 500, "internal_error", "The request could not be processed."));
     }
   }
-  if (log.status === 0) log.status = Number(result.status);
   log.ms = Date.now() - started;
   try {
     console.log(JSON.stringify(log));
