@@ -101,9 +101,13 @@ func TestSignaturesMatchAWSSDK(t *testing.T) {
 	if err := json.Unmarshal(cfgJSON, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	// Two regions, so the region-from-host cases have somewhere to go.
+	// Two regions, so the region-from-host cases have somewhere to go, and
+	// an API Gateway rule: the same code signs for another service by config.
 	origins := cfg["origins"].([]any)
 	origins[0].(map[string]any)["regions"] = []string{"eu-central-1", "us-west-2"}
+	cfg["origins"] = append(origins, map[string]any{
+		"name": "api-gateway", "service": "execute-api", "hostPattern": "{id}.execute-api.{region}.amazonaws.com", "regions": []string{"eu-central-1"},
+	})
 	res, err := bundle.Build(bundle.Options{Sources: signer.Sources, Entry: "index.js", Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +150,10 @@ func TestSignaturesMatchAWSSDK(t *testing.T) {
 		}},
 		{"region_from_host", "origin-request-books-create.json", func(r map[string]any) {
 			r["origin"].(map[string]any)["custom"].(map[string]any)["domainName"] = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-west-2.on.aws"
+		}},
+		{"api_gateway_origin", "origin-request-books-list.json", func(r map[string]any) {
+			r["origin"].(map[string]any)["custom"].(map[string]any)["domainName"] = "a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com"
+			r["uri"] = "/prod/books"
 		}},
 		{"viewer_auth_injected", "origin-request-books-create.json", func(r map[string]any) {
 			h := r["headers"].(map[string]any)
@@ -206,7 +214,11 @@ func TestSignaturesMatchAWSSDK(t *testing.T) {
 			if first("host") != host {
 				t.Fatalf("signed host %q, origin %q", first("host"), host)
 			}
-			region := strings.Split(host, ".")[2]
+			labels := strings.Split(host, ".")
+			region, service := labels[2], labels[1]
+			if service == "lambda-url" {
+				service = "lambda"
+			}
 			when, err := time.Parse("20060102T150405Z", first("x-amz-date"))
 			if err != nil {
 				t.Fatal(err)
@@ -227,7 +239,7 @@ func TestSignaturesMatchAWSSDK(t *testing.T) {
 				t.Fatalf("net/url changed the query %q to %q", got.Querystring, req.URL.RawQuery)
 			}
 			req.Header.Set("X-Amz-Content-Sha256", payloadHash)
-			if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, payloadHash, "lambda", region, when); err != nil {
+			if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, payloadHash, service, region, when); err != nil {
 				t.Fatal(err)
 			}
 			if want, have := req.Header.Get("Authorization"), first("authorization"); want != have {
@@ -238,6 +250,9 @@ func TestSignaturesMatchAWSSDK(t *testing.T) {
 			}
 			if v.name == "region_from_host" && region != "us-west-2" {
 				t.Errorf("region %q", region)
+			}
+			if v.name == "api_gateway_origin" && !strings.Contains(first("authorization"), "/eu-central-1/execute-api/aws4_request") {
+				t.Errorf("API Gateway request not signed for execute-api: %s", first("authorization"))
 			}
 			if got.Body != nil && got.Body.Data != "" {
 				raw := []byte(got.Body.Data)

@@ -335,6 +335,25 @@ describe("the region comes from the origin host", () => {
   });
 });
 
+describe("service and hosts are configuration, not code", () => {
+  test("an execute-api rule signs API Gateway origins for execute-api, and only those", async () => {
+    const withApiGateway = buildBundle("books/signer", handlerConfig("books", {
+      origins: [...CONFIG.origins, { name: "api-gateway", service: "execute-api", hostPattern: "{id}.execute-api.{region}.amazonaws.com", regions: ["eu-central-1"] }],
+    }));
+    const { ev, req } = load("origin-request-books-list.json");
+    req.origin.custom.domainName = "a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com";
+    const { out, log } = await invoke(ev, withApiGateway);
+    assert.match(out.headers.authorization[0].value, /\/eu-central-1\/execute-api\/aws4_request, SignedHeaders=host;/);
+    assert.deepEqual(out.headers.host, [{ key: "Host", value: "a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com" }]);
+    assert.equal(log.origin, "api-gateway");
+    // The function URL rule still signs for lambda with the same bundle.
+    const fnUrl = await invoke(load("origin-request-books-list.json").ev, withApiGateway);
+    assert.match(fnUrl.out.headers.authorization[0].value, /\/eu-central-1\/lambda\/aws4_request/);
+    // The books bundle has no such rule: refused.
+    refused((await invoke(ev)).out, 502, "origin_not_signable");
+  });
+});
+
 describe("origins it is not configured for are refused unsigned", () => {
   const cases = [
     ["fails_s3_origin", (r) => { r.origin = { s3: { authMethod: "origin-access-identity", domainName: "site.s3.eu-central-1.amazonaws.com", path: "", region: "eu-central-1" } }; }],
