@@ -22,6 +22,8 @@ func main() {
 	switch os.Args[1] {
 	case "bundle":
 		err = bundleCmd(os.Args[2:])
+	case "users":
+		err = usersCmd(os.Args[2:])
 	case "help", "-h", "-help", "--help":
 		usage()
 	default:
