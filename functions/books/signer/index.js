@@ -140,20 +140,21 @@ function handle(event, log) {
   return request;
 }
 
-// stripViewerAuth removes every Authorization and X-Amz-* header, matching
-// the map name and each entry's key case-insensitively (CloudFront
-// lower-cases map names; a hand-made event may not).
+// stripViewerAuth removes every Authorization and X-Amz-* header, and Host
+// (set again from the origin), matching the map name and each entry's key
+// case-insensitively (CloudFront lower-cases map names; a hand-made event may
+// not, and two spellings of one name must not survive as two headers).
 function stripViewerAuth(headers) {
   for (const name of Object.keys(headers)) {
-    if (isAuthHeader(name) || headers[name].some((h) => typeof h.key === "string" && isAuthHeader(h.key))) {
+    if (replaced(name) || headers[name].some((h) => typeof h.key === "string" && replaced(h.key))) {
       delete headers[name];
     }
   }
 }
 
-function isAuthHeader(name) {
+function replaced(name) {
   const n = name.toLowerCase();
-  return n === "authorization" || n.startsWith("x-amz-");
+  return n === "authorization" || n === "host" || n.startsWith("x-amz-");
 }
 
 function envCredentials() {

@@ -312,6 +312,14 @@ describe("viewer headers never reach the signature", () => {
     assert.equal(seen.headers.host, HOST);
   });
 
+  test("a second spelling of Host does not survive next to the signed one", async () => {
+    const { ev, req } = load("origin-request-books-create.json");
+    req.headers.Host = hdr("Host", "evil.example");
+    const { out, seen } = await signAndVerify(ev);
+    assert.deepEqual(Object.keys(out.headers).filter((n) => n.toLowerCase() === "host"), ["host"]);
+    assert.equal(seen.headers.host, HOST);
+  });
+
   test("a viewer Host in another configured region does not change the signing region", async () => {
     const { ev, req } = load("origin-request-books-create.json");
     req.headers.host = hdr("Host", "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-west-2.on.aws");
