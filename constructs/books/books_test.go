@@ -153,8 +153,6 @@ func TestSignerApp(t *testing.T) {
 			t.Fatal(err)
 		}
 		jsonEq(t, "config baked into the bundle", baked, want)
-		// The JS suites and the bench load this default from functions/books/testdata.
-		handlerconfig.Check(t, "books", a.books.Signer.HandlerConfig)
 	})
 
 	t.Run("signer_may_invoke_exactly_the_books_function", func(t *testing.T) {
@@ -383,6 +381,17 @@ func findOrigin(t *testing.T, dist map[string]any, id string) map[string]any {
 	}
 	t.Fatalf("no origin %s", id)
 	return nil
+}
+
+// The JS suites and the bench load the config the signer bakes in with the
+// app's defaults from functions/books/testdata/handler-config.json.
+func TestHandlerConfigFile(t *testing.T) {
+	var c books.Config
+	app := config.App{AppName: "edgekit", HomeRegion: "eu-central-1", LogRetentionDays: 30}
+	c.SetDefaults(app)
+	p := &books.Pattern{Config: c}
+	p.BuildEdge(&pattern.Edge{App: &pattern.App{Config: app}, Stack: newStack("us-east-1")})
+	handlerconfig.Check(t, "books", p.Signer.HandlerConfig)
 }
 
 func TestConfigValidate(t *testing.T) {
