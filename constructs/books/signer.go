@@ -90,7 +90,7 @@ type EdgeSignerProps struct {
 	ParameterName string
 	// MemorySize in MB. Lambda allots a full vCPU at 1,769 MB, so 128 MB
 	// gets about a fourteenth of one: decoding and hashing a 1 MB body
-	// (1.3 ms on a full core, bench/signer.mjs) then takes some 20 ms, a
+	// (about 1 ms on a full core, bench/signer.mjs) then takes some 15 ms, a
 	// 16 KiB books body well under 1 ms. Default: 128.
 	MemorySize float64
 	// Timeout of one invocation. Default: 5 seconds.
