@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -54,8 +55,14 @@ func usersCmd(args []string) error {
 			return term.ReadPassword(fd)
 		}
 	}
-	return runUsers(context.Background(), args, env)
+	// Bounded: an endpoint that never answers must not hang the tool.
+	ctx, cancel := context.WithTimeout(context.Background(), usersTimeout)
+	defer cancel()
+	return runUsers(ctx, args, env)
 }
+
+// usersTimeout bounds one users command (SSM calls and their retries).
+const usersTimeout = 2 * time.Minute
 
 // productionClient is an SSM client from the SDK's default chain: profiles,
 // SSO, environment credentials, and its endpoint overrides
