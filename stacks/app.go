@@ -137,6 +137,12 @@ func Build(app awscdk.App, cfg config.App, patterns []pattern.Pattern) *App {
 	for _, p := range patterns {
 		p.BuildCdn(cdn)
 	}
+	if cdn.WebAcl() == nil {
+		cdknag.NagSuppressions_AddResourceSuppressions(out.Distribution, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-CFR2"),
+			Reason: jsii.String("No pattern attached a WAF web ACL: the waf pattern is switched off (edgekit:waf:enabled=false) or not registered."),
+		}}, jsii.Bool(true))
+	}
 
 	// The Cdn stack reads edge ARNs from SSM in us-east-1 and routes to
 	// regional resources: dependencies CloudFormation cannot see. Make the
@@ -198,7 +204,6 @@ func newDistribution(stack awscdk.Stack, cfg config.App, logs awss3.IBucket, roo
 	awscdk.NewCfnOutput(stack, jsii.String("DistributionId"), &awscdk.CfnOutputProps{Value: dist.DistributionId()})
 	cdknag.NagSuppressions_AddResourceSuppressions(dist, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-CFR1"), Reason: jsii.String("The site and ingest endpoint serve every country; geo restriction is a per-deployment policy choice.")},
-		{Id: jsii.String("AwsSolutions-CFR2"), Reason: jsii.String("The CLOUDFRONT-scope WAF web ACL arrives with the API/WAF pattern; this distribution has no origin that WAF would protect beyond CloudFront's own shield.")},
 		{Id: jsii.String("AwsSolutions-CFR4"), Reason: jsii.String("Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose security policy cannot be set; with a custom domain certificate the CDK default is TLSv1.2_2021.")},
 	}, jsii.Bool(true))
 	return dist

@@ -154,4 +154,24 @@ type Cdn struct {
 	// DefaultOrigin is the default behaviour's origin, for behaviours whose
 	// edge function answers every request itself and so never contact one.
 	DefaultOrigin awscloudfront.IOrigin
+
+	webAcl *string
 }
+
+// AttachWebAcl puts a CLOUDFRONT-scope WAF web ACL, by ARN (a deploy-time
+// token is fine), on the distribution. A distribution has at most one web
+// ACL: a second call panics. Without one, the stacks package documents the
+// cdk-nag finding AwsSolutions-CFR2 on the distribution.
+func (c *Cdn) AttachWebAcl(arn *string) {
+	if arn == nil {
+		panic("pattern.Cdn.AttachWebAcl: arn is nil")
+	}
+	if c.webAcl != nil {
+		panic("pattern.Cdn.AttachWebAcl: the distribution already has a web ACL")
+	}
+	c.webAcl = arn
+	c.Distribution.AttachWebAclId(arn)
+}
+
+// WebAcl is the ARN AttachWebAcl attached, or nil.
+func (c *Cdn) WebAcl() *string { return c.webAcl }
