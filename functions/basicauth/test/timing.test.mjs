@@ -6,30 +6,22 @@
 // measurement shows the method does see a fast path when there is one.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes, scryptSync } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { buildBundle, fixture, handlerConfig, lambdaContext } from "../../edgelib/testkit/bundle.mjs";
 import { startFakeSsm } from "./fakes/ssm.mjs";
+import { storeValue } from "./fakes/users.mjs";
 
 const CREDS = { accessKeyId: "AKIDEDGEKITTIMING001", secretAccessKey: "timing-secret" };
 const PARAM = "/edgekit/basicauth/users";
 const RUNS = 61; // per kind
 const WARMUP = 8;
 
-// A store entry in the format of functions/basicauth/users.go, with its
-// default parameters (N=2048, r=8, p=1, 16-byte salt, 32-byte key).
-function entry(user, password) {
-  const salt = randomBytes(16);
-  const key = scryptSync(password, salt, 32, { N: 2048, r: 8, p: 1 });
-  const b64 = (b) => b.toString("base64").replace(/=+$/, "");
-  return `${user}:scrypt$2048$8$1$${b64(salt)}$${b64(key)}`;
-}
-
 let ssm;
 let bundle;
 const saved = {};
 before(async () => {
   ssm = await startFakeSsm({ credentials: CREDS });
-  ssm.set(PARAM, ["# edgekit basicauth users v1", entry("alice", "alice-password"), entry("bob", "bob-password"), ""].join("\n"));
+  ssm.set(PARAM, storeValue({ alice: "alice-password", bob: "bob-password" }));
   for (const k of ["AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) saved[k] = process.env[k];
   Object.assign(process.env, { AWS_ENDPOINT_URL_SSM: ssm.url, AWS_ACCESS_KEY_ID: CREDS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDS.secretAccessKey });
   delete process.env.AWS_ENDPOINT_URL;
