@@ -100,6 +100,9 @@ export function createCache() {
   const key = randomBytes(32);
   /** @type {Map<string, true>} */
   const seen = new Map();
+  // Bumped by clear(): a verification that started against the previous
+  // users list must not land in the cache after the list changed.
+  let generation = 0;
   return {
     /** The keyed digest of a token. */
     digest(token) {
@@ -108,12 +111,18 @@ export function createCache() {
     has(digest) {
       return seen.has(digest);
     },
-    /** Remembers a verified credential. */
-    add(digest) {
+    /** The current generation; pass it to add() after an await. */
+    get generation() {
+      return generation;
+    },
+    /** Remembers a credential verified in generation `gen`, if still current. */
+    add(digest, gen) {
+      if (gen !== generation) return;
       if (seen.size >= MAX_CACHED) seen.delete(seen.keys().next().value);
       seen.set(digest, true);
     },
     clear() {
+      generation++;
       seen.clear();
     },
     get size() {

@@ -67,10 +67,11 @@ export const handler = async (event, context) => {
     if (!cache.has(digest)) {
       const cred = decodeToken(parsed.token);
       if ("reason" in cred) return deny(cred.reason);
+      const generation = cache.generation;
       if (!(await verifyPassword(table, cred.user, cred.password))) {
         return deny(table.users.has(cred.user) ? "wrong_password" : "unknown_user");
       }
-      cache.add(digest);
+      cache.add(digest, generation);
       log({ msg: "verified" });
     }
     for (const name of Object.keys(request.headers)) {
