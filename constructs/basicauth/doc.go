@@ -26,6 +26,14 @@
 // credential, and the store does not exist until the first user is added:
 // until then the function answers 503.
 //
+// Reading the users: every container reads the store from us-east-1 at cold
+// start and again after UsersTTLSeconds, whichever region serves it, so a cold
+// start far from Virginia pays a few round trips there (the handler allows
+// 2.5 s). GetParameter's default throughput is 40 requests per second per
+// account and region, shared with every other caller: with the default TTL
+// that is about 12,000 containers; beyond that, enable SSM's higher
+// throughput setting (billed per call) or raise the TTL.
+//
 // Brute force: Lambda@Edge containers share no state, so a per-user lockout
 // cannot be kept at the edge. The shared WAF web ACL (constructs/waf) has a
 // stricter rate rule on this path instead, and every guess costs the guesser
