@@ -24,6 +24,8 @@ func main() {
 		err = bundleCmd(os.Args[2:])
 	case "users":
 		err = usersCmd(os.Args[2:])
+	case "serve":
+		err = serveCmd(os.Args[2:])
 	case "help", "-h", "-help", "--help":
 		usage()
 	default:
