@@ -30,7 +30,7 @@ export CDK_FLAGS
 # cdk_args: the CLI arguments as a bash array, split from $CDK_FLAGS literally.
 cdk_args := set -f +B; read -r -a cdk_args <<< "$${CDK_FLAGS:-}"; set +f
 
-EDGE_TESTS = $(wildcard functions/*/test/*.test.mjs)
+EDGE_TESTS = $(wildcard functions/*/test/*.test.mjs functions/*/*/test/*.test.mjs)
 
 .PHONY: deps build synth test lint test-go test-edge test-examples test-make check-determinism golden bench bootstrap deploy destroy diff clean cdk-args
 
@@ -43,7 +43,7 @@ $(STAMP): $(CLI_DIR)/package.json
 	npm install --prefix $(CLI_DIR) --no-audit --no-fund --no-package-lock --loglevel=error
 	touch $@
 
-$(BIN)/edgekit: $(shell find cmd constructs/edgefunction/bundle -name '*.go') go.mod
+$(BIN)/edgekit: $(shell find cmd constructs/edgefunction/bundle functions/basicauth -name '*.go') go.mod
 	go build -o $@ ./cmd/edgekit
 
 $(STATICCHECK):
@@ -94,7 +94,7 @@ check-determinism: deps
 
 ## golden: rewrite the golden templates and handler configs (review the diff before committing)
 golden: deps
-	go test ./stacks ./constructs/ingest ./constructs/redirect -run 'TestGoldenTemplates|TestHandlerConfigFile|TestNewEdgeRedirect|TestREADME' -count=1 -update
+	go test ./stacks ./constructs/... -run 'TestGoldenTemplates|TestHandlerConfigFile|TestNewEdgeRedirect|TestREADME|TestEndToEnd' -count=1 -update
 	git --no-pager diff --stat -- stacks/testdata functions/*/testdata README.md
 
 ## bench: synth and test time, edge bundle sizes, cold start and per-request time

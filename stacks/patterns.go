@@ -1,9 +1,13 @@
 package stacks
 
 import (
+	"github.com/edgekit/edgekit/constructs/basicauth"
+	"github.com/edgekit/edgekit/constructs/books"
+	"github.com/edgekit/edgekit/constructs/images"
 	"github.com/edgekit/edgekit/constructs/ingest"
 	"github.com/edgekit/edgekit/constructs/pattern"
 	"github.com/edgekit/edgekit/constructs/redirect"
+	"github.com/edgekit/edgekit/constructs/waf"
 )
 
 // Patterns returns a new instance of every pattern, in registration order
@@ -13,5 +17,9 @@ func Patterns() []pattern.Pattern {
 	return []pattern.Pattern{
 		&redirect.Pattern{},
 		&ingest.Pattern{},
+		&images.Pattern{},
+		&books.Pattern{},
+		&basicauth.Pattern{},
+		&waf.Pattern{},
 	}
 }

@@ -45,11 +45,17 @@ type built struct {
 	ingest   *ingest.Pattern
 }
 
-// build synthesizes an app from ctx; patterns default to stacks.Patterns().
-func build(t *testing.T, ctx map[string]any, patterns ...pattern.Pattern) built {
+// build synthesizes an app from ctx with stacks.Patterns(), each replaced by
+// the given pattern of the same type (tests override sources that way).
+func build(t *testing.T, ctx map[string]any, overrides ...pattern.Pattern) built {
 	t.Helper()
-	if len(patterns) == 0 {
-		patterns = stacks.Patterns()
+	patterns := stacks.Patterns()
+	for _, o := range overrides {
+		for i, p := range patterns {
+			if fmt.Sprintf("%T", p) == fmt.Sprintf("%T", o) {
+				patterns[i] = o
+			}
+		}
 	}
 	cfg, err := config.Load(ctx, stacks.Sections(patterns)...)
 	if err != nil {
@@ -153,6 +159,7 @@ func TestStackLayout(t *testing.T) {
 	want := map[string]string{
 		"edgekit-Edge": "us-east-1", "edgekit-Storage": "eu-central-1", "edgekit-Cdn": "eu-central-1",
 		"edgekit-Ingest-us-east-1": "us-east-1", "edgekit-Ingest-eu-central-1": "eu-central-1", "edgekit-Ingest-ap-northeast-1": "ap-northeast-1",
+		"edgekit-Api": "eu-central-1",
 	}
 	got := map[string]string{}
 	for _, s := range a.All() {
@@ -182,7 +189,21 @@ func TestStackLayout(t *testing.T) {
 }
 
 func TestPatternsCanBeSwitchedOff(t *testing.T) {
-	a := build(t, map[string]any{"edgekit:ingest:enabled": "false", "edgekit:redirects:enabled": "false", "edgekit:account": "123456789012"})
+	// Every "enabled" key of every registered pattern, switched off.
+	ctx := map[string]any{"edgekit:account": "123456789012"}
+	app := config.App{AppName: "edgekit"}
+	for _, s := range stacks.Sections(stacks.Patterns()) {
+		s.SetDefaults(app)
+		for _, f := range config.Fields(s) {
+			if strings.HasSuffix(f.Key, ":enabled") {
+				ctx[f.Key] = "false"
+			}
+		}
+	}
+	if len(ctx) < 4 {
+		t.Fatalf("found only %d enabled switches: %v", len(ctx)-1, ctx)
+	}
+	a := build(t, ctx)
 	if a.redirect.Function != nil || a.ingest.Edge != nil || len(a.Regional) != 0 || a.Api != nil {
 		t.Fatalf("disabled patterns were created: %+v", a)
 	}
@@ -328,7 +349,11 @@ func TestExactlyOnePatternServesTheRoot(t *testing.T) {
 			t.Fatalf("recover() = %v, want the root panic", r)
 		}
 	}()
-	build(t, nil, &ingest.Pattern{})
+	cfg, err := config.Load(nil, stacks.Sections([]pattern.Pattern{&ingest.Pattern{}})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stacks.Build(stacks.NewApp(), cfg, []pattern.Pattern{&ingest.Pattern{}})
 }
 
 // The README's configuration table is generated from the config sections'
