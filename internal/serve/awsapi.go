@@ -181,7 +181,8 @@ func (s *Server) awsHandler(w http.ResponseWriter, r *http.Request) {
 			s3Error(w, http.StatusForbidden, "AccessDenied", "presigned URLs are not supported by the local S3")
 			return
 		}
-		if _, _, ok := s.authenticate(w, r, body, sigv4Options{S3: true}, false); !ok {
+		p, _, ok := s.authenticate(w, r, body, sigv4Options{S3: true}, false)
+		if !ok || !s.authorizeS3(w, r, p) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -190,6 +191,54 @@ func (s *Server) awsHandler(w http.ResponseWriter, r *http.Request) {
 	default:
 		awsJSONError(w, http.StatusBadRequest, "UnknownOperationException", "X-Amz-Target "+target+" is not emulated by edgekit serve")
 	}
+}
+
+// authorizeS3 checks a path-style S3 request against the principal's
+// policies and the bucket policy; like S3, a missing key reads as 403
+// AccessDenied, not 404, unless the caller may list the bucket.
+func (s *Server) authorizeS3(w http.ResponseWriter, r *http.Request, p *Principal) bool {
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if bucket == "" {
+		return true // ListBuckets
+	}
+	var policy []statement
+	if b := s.model.Buckets[bucket]; b != nil && b.Policy != nil {
+		policy = parseStatements(b.Policy, b.Ref.Path()+" bucket policy")
+	}
+	var action, resource string
+	q := r.URL.Query()
+	switch {
+	case key == "" && (r.Method == "GET" || r.Method == "HEAD"):
+		action, resource = "s3:ListBucket", "arn:aws:s3:::"+bucket
+	case key == "" && r.Method == "POST" && q.Has("delete"):
+		action, resource = "s3:DeleteObject", "arn:aws:s3:::"+bucket+"/*"
+	case key == "":
+		action, resource = "s3:CreateBucket", "arn:aws:s3:::"+bucket
+	case r.Method == "GET" || r.Method == "HEAD":
+		action, resource = "s3:GetObject", "arn:aws:s3:::"+bucket+"/"+key
+	case r.Method == "PUT" || r.Method == "POST":
+		action, resource = "s3:PutObject", "arn:aws:s3:::"+bucket+"/"+key
+	case r.Method == "DELETE":
+		action, resource = "s3:DeleteObject", "arn:aws:s3:::"+bucket+"/"+key
+	default:
+		action, resource = "s3:"+r.Method, "arn:aws:s3:::"+bucket+"/"+key
+	}
+	if ok, why := s.allowed(p, action, resource, nil, policy); !ok {
+		s.log.Printf("iam", "DENY %s %s on %s: %s", p.Name, action, resource, why)
+		s3Error(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+		return false
+	}
+	if action == "s3:GetObject" {
+		if obj, err := s.storage.Get(bucket, key, nil); err == nil && obj == nil {
+			if ok, _ := s.allowed(p, "s3:ListBucket", "arn:aws:s3:::"+bucket, nil, policy); !ok {
+				s3Error(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+				return false
+			}
+		} else if obj != nil {
+			obj.Contents.Close()
+		}
+	}
+	return true
 }
 
 // ---- Firehose ----
@@ -287,7 +336,7 @@ func recordID() string {
 func firehoseKey(s *Stream, t time.Time) string {
 	prefix := s.Prefix
 	if prefix == "" {
-		prefix = "YYYY/MM/DD/HH/"
+		// Firehose's default prefix: the UTC arrival hour.
 		prefix = t.Format("2006/01/02/15/")
 	}
 	r := strings.NewReplacer(
@@ -463,11 +512,16 @@ func (s *Server) dynamoProxy(w http.ResponseWriter, r *http.Request, p *Principa
 	}
 	var in struct {
 		TableName string `json:"TableName"`
+		IndexName string `json:"IndexName"`
 	}
 	_ = json.Unmarshal(body, &in)
 	resource := "arn:aws:dynamodb:" + region + ":" + s.model.Assembly.Account + ":table/" + in.TableName
-	if in.TableName == "" {
+	switch {
+	case in.TableName == "":
 		resource = "*"
+	case in.IndexName != "":
+		// Queries on an index are authorized on the index's ARN.
+		resource += "/index/" + in.IndexName
 	}
 	if !s.authorize(w, p, "dynamodb:"+op, resource) {
 		return

@@ -165,10 +165,12 @@ func (a *Assembly) intrinsic(s *Stack, fn string, arg any, ctx *resolveCtx) (any
 		if err != nil {
 			return nil, err
 		}
-		var i int
+		i := -1
 		switch n := ix.(type) {
 		case float64:
 			i = int(n)
+		case int:
+			i = n
 		case string:
 			i, err = strconv.Atoi(n)
 			if err != nil {

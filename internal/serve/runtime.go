@@ -301,7 +301,7 @@ func (f *nodeLambda) container() (*nodeProc, bool, float64, *FunctionError) {
 		return nil, false, 0, &FunctionError{ErrorType: "ServiceStopping", ErrorMessage: "serve is stopping"}
 	}
 	start := time.Now()
-	args := []string{"--max-old-space-size=" + strconv.Itoa(f.memoryMB), "--enable-source-maps", f.harness, "lambda", f.dir, f.handler}
+	args := []string{"--max-old-space-size=" + strconv.Itoa(f.memoryMB), f.harness, "lambda", f.dir, f.handler}
 	p, err := startNode(f.node, args, f.dir, f.env, f.log, f.name)
 	if err != nil {
 		return nil, false, 0, &FunctionError{ErrorType: "Runtime.StartError", ErrorMessage: err.Error()}

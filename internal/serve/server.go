@@ -347,6 +347,12 @@ func findNode(opts Options) (string, error) {
 		}
 	}
 	for _, c := range candidates {
+		// Children run in their own directories: a relative path would break.
+		if strings.ContainsRune(c, filepath.Separator) {
+			if abs, err := filepath.Abs(c); err == nil {
+				c = abs
+			}
+		}
 		out, err := exec.Command(c, "--version").Output()
 		if err != nil {
 			continue
