@@ -762,7 +762,7 @@ func (s *Server) fetchFunctionURL(ctx context.Context, o *Origin, req *cfRequest
 		if sign {
 			p := s.ids.issue("cloudfront.amazonaws.com", ResourceRef{})
 			hr.Header.Del("Authorization")
-			SignSigV4(hr, req.Body, p.Creds, o.Function.Region, "lambda", time.Now(), sigv4Options{})
+			SignSigV4(hr, req.Body, p.Creds, o.Function.Region, "lambda", time.Now())
 			// OAC does not hash bodies: POST and PUT must carry the
 			// viewer's own x-amz-content-sha256.
 			if len(req.Body) > 0 {

@@ -155,7 +155,7 @@ func (d *dynalite) call(ctx context.Context, op string, in any, region string, c
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-	SignSigV4(req, b, creds, region, "dynamodb", time.Now(), sigv4Options{})
+	SignSigV4(req, b, creds, region, "dynamodb", time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("dynalite %s: %w", op, err)

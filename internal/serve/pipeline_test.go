@@ -77,7 +77,7 @@ func startMini(t *testing.T) (*Server, *syncBuffer) {
 	m.resources["QueryPolicy"] = map[string]any{"Type": "AWS::CloudFront::CachePolicy", "Properties": map[string]any{"CachePolicyConfig": map[string]any{
 		"Name": "q", "MinTTL": 0, "DefaultTTL": 100, "MaxTTL": 1000, "ParametersInCacheKeyAndForwardedToOrigin": map[string]any{
 			"EnableAcceptEncodingGzip": false, "CookiesConfig": map[string]any{"CookieBehavior": "none"},
-			"HeadersConfig": map[string]any{"HeaderBehavior": "none"},
+			"HeadersConfig":      map[string]any{"HeaderBehavior": "none"},
 			"QueryStringsConfig": map[string]any{"QueryStringBehavior": "whitelist", "QueryStrings": []any{"v"}}}}}}
 	m.behavior(map[string]any{"PathPattern": "/q/*", "CachePolicyId": map[string]any{"Ref": "QueryPolicy"}})
 	m.resources["Headers"] = map[string]any{"Type": "AWS::CloudFront::ResponseHeadersPolicy", "Properties": map[string]any{"ResponseHeadersPolicyConfig": map[string]any{
