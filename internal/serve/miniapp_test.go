@@ -15,7 +15,7 @@ import (
 // (inline JavaScript zipped as assets), policies and a distribution. It
 // lets the pipeline tests run in a second, without the CDK.
 type miniApp struct {
-	t         *testing.T
+	t         testing.TB
 	dir       string
 	resources map[string]any
 	assets    map[string]map[string]any
@@ -24,7 +24,7 @@ type miniApp struct {
 	dist      map[string]any
 }
 
-func newMiniApp(t *testing.T) *miniApp {
+func newMiniApp(t testing.TB) *miniApp {
 	t.Helper()
 	m := &miniApp{t: t, dir: t.TempDir(), resources: map[string]any{}, assets: map[string]map[string]any{}}
 	m.resources["Site"] = map[string]any{"Type": "AWS::S3::Bucket", "Properties": map[string]any{}}
@@ -124,7 +124,7 @@ func (m *miniApp) write() string {
 	return m.dir
 }
 
-func writeJSON(t *testing.T, path string, v any) {
+func writeJSON(t testing.TB, path string, v any) {
 	t.Helper()
 	b, err := json.MarshalIndent(v, "", " ")
 	if err != nil {

@@ -74,6 +74,16 @@ func startMini(t *testing.T) (*Server, *syncBuffer) {
 		map[string]any{"EventType": "viewer-response", "LambdaFunctionARN": m.edgeFunction("vresp",
 			`exports.handler = async (e) => { const r = e.Records[0].cf.response; r.headers["x-viewer-response"] = [{key: "X-Viewer-Response", value: "yes"}]; return r; };`, 128, 5)},
 	}})
+	cff := func(id, code string) {
+		m.resources[id] = map[string]any{"Type": "AWS::CloudFront::Function", "Properties": map[string]any{"Name": "mini-" + id,
+			"FunctionCode": code, "AutoPublish": true, "FunctionConfig": map[string]any{"Comment": id, "Runtime": "cloudfront-js-2.0"}}}
+		m.behavior(map[string]any{"PathPattern": "/" + id + "/*", "FunctionAssociations": []any{map[string]any{"EventType": "viewer-request",
+			"FunctionARN": map[string]any{"Fn::GetAtt": []any{id, "FunctionARN"}}}}})
+	}
+	cff("cffrw", `function handler(event) { var r = event.request; r.uri = r.uri.replace(/^\/cffrw/, ""); r.querystring = {}; return r; }`)
+	cff("cffgen", `async function handler(event) { return { statusCode: 418, statusDescription: "teapot", headers: { "x-q": { value: event.request.querystring.a.multiValue.map(function (v) { return v.value; }).join(",") } } }; }`)
+	cff("cffloop", `function handler(event) { while (true) {} }`)
+	cff("cffreq", `function handler(event) { return typeof require("crypto").createHash === "function" && typeof process === "undefined" ? { statusCode: 200, body: "sandboxed" } : { statusCode: 500 }; }`)
 	m.resources["QueryPolicy"] = map[string]any{"Type": "AWS::CloudFront::CachePolicy", "Properties": map[string]any{"CachePolicyConfig": map[string]any{
 		"Name": "q", "MinTTL": 0, "DefaultTTL": 100, "MaxTTL": 1000, "ParametersInCacheKeyAndForwardedToOrigin": map[string]any{
 			"EnableAcceptEncodingGzip": false, "CookiesConfig": map[string]any{"CookieBehavior": "none"},
@@ -233,6 +243,27 @@ func TestPipeline(t *testing.T) {
 			}
 			if !strings.Contains(log.String(), "edge mini-warm") || !strings.Contains(log.String(), "cold start") {
 				t.Fatal("no cold start logged")
+			}
+		}},
+		{"cloudfront_function_rewrite_and_generate", func(t *testing.T) {
+			if r := do(t, "GET", u+"/cffrw/x.html?drop=1", nil); r.status != 200 || r.body != "rewritten" {
+				t.Fatalf("rewrite: %d %q", r.status, r.body)
+			}
+			r := do(t, "GET", u+"/cffgen/x?a=1&a=2", nil)
+			if r.status != 418 || r.header.Get("X-Q") != "1,2" || r.header.Get("X-Cache") != "FunctionGeneratedResponse from cloudfront" {
+				t.Fatalf("generated: %d %q %q", r.status, r.header.Get("X-Q"), r.header.Get("X-Cache"))
+			}
+			if r := do(t, "GET", u+"/cffreq/x", nil); r.status != 200 || r.body != "sandboxed" {
+				t.Fatalf("runtime library: %d %q", r.status, r.body)
+			}
+		}},
+		{"fails_cloudfront_function_runaway", func(t *testing.T) {
+			if r := do(t, "GET", u+"/cffloop/x", nil); r.status != 503 || r.header.Get("X-Cache") != "FunctionExecutionError from cloudfront" {
+				t.Fatalf("%d %q", r.status, r.header.Get("X-Cache"))
+			}
+			// The runtime was restarted: other functions answer again.
+			if r := do(t, "GET", u+"/cffrw/x.html", nil); r.status != 200 {
+				t.Fatalf("after the runaway: %d", r.status)
 			}
 		}},
 		{"fails_read_only_header_changed", func(t *testing.T) {

@@ -372,19 +372,36 @@ func (f *nodeLambda) Close() {
 }
 
 // cffRuntime runs every CloudFront Function of the distribution in one
-// harness process ("cff" mode).
+// harness process ("cff" mode). A function that overruns its budget is
+// stopped by restarting the process.
 type cffRuntime struct {
+	mu      sync.Mutex
 	proc    *nodeProc
 	timeout time.Duration
+	node    string
+	harness string
+	dir     string
+	env     []string
+	log     *Logger
+	fns     []*CloudFrontFunction
 }
 
 func startCFFRuntime(node, harness, dir string, env []string, log *Logger, fns []*CloudFrontFunction) (*cffRuntime, error) {
-	p, err := startNode(node, []string{"--max-old-space-size=64", harness, "cff"}, dir, env, log, "cloudfront-functions")
+	rt := &cffRuntime{timeout: time.Second, node: node, harness: harness, dir: dir, env: env, log: log, fns: fns}
+	p, err := rt.start()
 	if err != nil {
 		return nil, err
 	}
-	rt := &cffRuntime{proc: p, timeout: 100 * time.Millisecond}
-	for _, fn := range fns {
+	rt.proc = p
+	return rt, nil
+}
+
+func (rt *cffRuntime) start() (*nodeProc, error) {
+	p, err := startNode(rt.node, []string{"--max-old-space-size=64", rt.harness, "cff"}, rt.dir, rt.env, rt.log, "cloudfront-functions")
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range rt.fns {
 		r, err := p.call(context.Background(), map[string]any{"load": map[string]any{"name": fn.Name, "code": fn.Code, "runtime": fn.Runtime}}, 10*time.Second)
 		if err != nil {
 			p.kill()
@@ -395,16 +412,22 @@ func startCFFRuntime(node, harness, dir string, env []string, log *Logger, fns [
 			return nil, fmt.Errorf("CloudFront Function %s (%s) does not compile: %s", fn.Name, fn.Ref.Path(), r.Error.Error())
 		}
 	}
-	return rt, nil
+	return p, nil
 }
 
 // Invoke runs the named function on event.
 func (rt *cffRuntime) Invoke(ctx context.Context, name string, event any) Invocation {
+	rt.mu.Lock()
+	p := rt.proc
+	rt.mu.Unlock()
 	start := time.Now()
-	r, err := rt.proc.call(ctx, map[string]any{"fn": name, "event": event, "timeoutMs": rt.timeout.Milliseconds()}, rt.timeout+time.Second)
+	r, err := p.call(ctx, map[string]any{"fn": name, "event": event, "timeoutMs": rt.timeout.Milliseconds()}, rt.timeout)
 	inv := Invocation{Ms: float64(time.Since(start).Microseconds()) / 1000}
 	if err != nil {
-		inv.Err = &FunctionError{ErrorType: "FunctionExecutionError", ErrorMessage: err.Error()}
+		if errors.Is(err, errInvokeTimeout) || errors.Is(err, errProcessExited) {
+			rt.restart(p)
+		}
+		inv.Err = &FunctionError{ErrorType: "FunctionExecutionError", ErrorMessage: "the function " + err.Error() + " (CloudFront Functions have a sub-millisecond compute budget)"}
 		return inv
 	}
 	if r.Error != nil {
@@ -415,5 +438,25 @@ func (rt *cffRuntime) Invoke(ctx context.Context, name string, event any) Invoca
 	return inv
 }
 
+// restart replaces the process p, unless another call already did.
+func (rt *cffRuntime) restart(p *nodeProc) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.proc != p {
+		return
+	}
+	p.kill()
+	np, err := rt.start()
+	if err != nil {
+		rt.log.Printf("cloudfront-functions", "restart failed: %v", err)
+		return
+	}
+	rt.proc = np
+}
+
 // Close stops the runtime.
-func (rt *cffRuntime) Close() { rt.proc.kill() }
+func (rt *cffRuntime) Close() {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.proc.kill()
+}

@@ -74,6 +74,9 @@ type Options struct {
 	IdleTTL time.Duration
 	// InMemoryTables keeps DynamoDB tables in memory (not under StateDir).
 	InMemoryTables bool
+	// NoWAF serves without the distribution's web ACL (load tests: its rate
+	// rules would answer 429, as they would in AWS).
+	NoWAF bool
 }
 
 // Server is a running local distribution.
@@ -194,6 +197,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	d := model.Distribution
+	if opts.NoWAF && d.WebACL != nil {
+		log.Printf("serve", "web ACL %s switched off (-no-waf)", d.WebACL.Name)
+		d.WebACL = nil
+	}
 	if opts.EdgeRegion == "" {
 		opts.EdgeRegion = d.Ref.Stack.Region
 	}

@@ -179,9 +179,10 @@ function cffMode() {
       return;
     }
     try {
-      fn.ctx.__event = req.event;
+      // Called directly (a vm timeout costs a watchdog thread per call):
+      // a runaway function is stopped by serve, which restarts this runtime.
       const started = process.hrtime.bigint();
-      let result = vm.runInContext("handler(__event)", fn.ctx, { timeout: req.timeoutMs });
+      let result = fn.handler(req.event);
       if (result && typeof result.then === "function") {
         result = await Promise.race([result, new Promise((_, rej) => setTimeout(() => rej(new Error("execution timed out")), req.timeoutMs))]);
       }
