@@ -171,6 +171,7 @@ func bucketNamed(t *testing.T, s *serve.Server, part string) string {
 // upload originals and private files, as `aws s3 cp` would) and a function
 // URL called directly.
 func TestServeApp(t *testing.T) {
+	t.Parallel()
 	logs := &lockedBuffer{}
 	s := startApp(t, logs, false)
 	defer func() {

@@ -187,7 +187,7 @@ func (s *Server) handleViewer(r *http.Request, https bool, t *trace) (*cfRespons
 		ev := lambdaRequestEvent(req, "viewer-request", s.eventConfig(cfID), a.IncludeBody, viewerBodyLimit, nil)
 		inv := s.edge[a.Function.VersionArn].Invoke(r.Context(), ev)
 		t.add("viewer-request %s%s", a.Function.Name, invSummary(inv))
-		s.logInvocation("edge "+shortFn(a.Function.Name), inv)
+		s.logInvocation("edge "+a.Function.Name, inv)
 		if inv.Err != nil {
 			return s.finishResponse(r, b, req, functionError(503, "LambdaExecutionError", a.Function.Name, inv.Err), t), "LambdaExecutionError"
 		}
@@ -222,7 +222,6 @@ func lowerHeaders(h http.Header) map[string][]string {
 	return out
 }
 
-func shortFn(name string) string { return name }
 
 func invSummary(inv Invocation) string {
 	s := fmt.Sprintf(" %.1fms", inv.Ms)
@@ -357,7 +356,7 @@ func selectCookies(h cfHeaders, cfg ...ValuesConfig) string {
 }
 
 // cacheKey is the key of req under b's cache policy:
-// behaviour \0 method class \0 path \0 query \0 headers \0 cookies \0 encoding.
+// behaviour|method class \0 path \0 query \0 headers \0 cookies \0 encoding.
 func cacheKey(b *Behavior, req *cfRequest) string {
 	p := b.Cache
 	var hs []string
@@ -372,7 +371,7 @@ func cacheKey(b *Behavior, req *cfRequest) string {
 	if req.Method == "OPTIONS" {
 		method = "OPTIONS"
 	}
-	return strings.Join([]string{b.PathPattern + "|" + method, req.URI, req.URI, selectQuery(req.Query, p.QueryStrings),
+	return strings.Join([]string{b.PathPattern + "|" + method, req.URI, selectQuery(req.Query, p.QueryStrings),
 		strings.Join(hs, "\n"), selectCookies(req.Headers, p.Cookies), normalizedEncoding(p, req.Headers)}, "\x00")
 }
 
@@ -399,7 +398,8 @@ func (s *Server) cachedOrigin(ctx context.Context, b *Behavior, req *cfRequest, 
 	}
 	resp, status := s.originStages(ctx, b, req, cfID, t)
 	compress(b, req, resp)
-	if cacheable && status != "LambdaExecutionError" && status != "LambdaValidationError" {
+	// A HEAD answer has no body to serve a later GET with.
+	if cacheable && req.Method != "HEAD" && status != "LambdaExecutionError" && status != "LambdaValidationError" {
 		s.store(key, b, resp, now)
 	}
 	return resp, status
@@ -756,6 +756,11 @@ func (s *Server) fetchFunctionURL(ctx context.Context, o *Origin, req *cfRequest
 	hr.Header = req.Headers.toHTTP()
 	hr.Host = req.Headers.get("host")
 	hr.Header.Del("Host")
+	// The body may have been replaced on the way: frame what is sent.
+	hr.Header.Del("Content-Length")
+	if len(req.Body) > 0 {
+		hr.Header.Set("Content-Length", strconv.Itoa(len(req.Body)))
+	}
 	hr.RemoteAddr = "127.0.0.1:0"
 	if o.OAC != nil && o.OAC.Type == "lambda" {
 		sign := o.OAC.Signing == "always" || o.OAC.Signing == "no-override" && hr.Header.Get("Authorization") == ""

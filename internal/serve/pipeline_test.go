@@ -147,6 +147,7 @@ func do(t *testing.T, method, url string, body []byte, headers ...string) result
 }
 
 func TestPipeline(t *testing.T) {
+	t.Parallel()
 	s, log := startMini(t)
 	u := s.URL()
 	type check func(t *testing.T)
