@@ -70,7 +70,10 @@ func hostBinary(ctx context.Context, f *Function, projectDir, binDir string, log
 		buildErr = fmt.Errorf("the bootstrap carries no Go build information (%v)", err)
 	} else {
 		args := []string{"build", "-trimpath", "-o", out + ".tmp"}
-		env := append(os.Environ(), "GOOS=", "GOARCH=")
+		// Offline: serve reaches nothing beyond 127.0.0.1, so modules come
+		// from the module cache (`make deps` fills it) and no toolchain is
+		// downloaded.
+		env := append(os.Environ(), "GOOS=", "GOARCH=", "GOPROXY=off", "GOTOOLCHAIN=local")
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "-tags":
@@ -85,7 +88,7 @@ func hostBinary(ctx context.Context, f *Function, projectDir, binDir string, log
 		cmd.Dir = projectDir
 		cmd.Env = env
 		if b, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build %s in %s: %v\n%s", bi.Path, projectDir, err, strings.TrimSpace(string(b)))
+			buildErr = fmt.Errorf("go build %s in %s (offline; `make deps` fills the module cache): %v\n%s", bi.Path, projectDir, err, strings.TrimSpace(string(b)))
 		} else if err := os.Rename(out+".tmp", out); err != nil {
 			buildErr = err
 		} else {

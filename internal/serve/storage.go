@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -27,6 +28,7 @@ import (
 // directory tree <state>/<region>/s3/buckets/<bucket>/<key>, so content
 // buckets are folders a developer can drop files into.
 type storage struct {
+	mu      sync.RWMutex // guards bucket
 	dir     string
 	regions map[string]gofakes3.Backend
 	bucket  map[string]string // bucket -> region
@@ -81,7 +83,9 @@ func bucketDir(stateDir string, b *Bucket) string {
 }
 
 func (s *storage) backend(bucket string) (gofakes3.Backend, error) {
+	s.mu.RLock()
 	r, ok := s.bucket[bucket]
+	s.mu.RUnlock()
 	if !ok {
 		return nil, gofakes3.BucketNotFound(bucket)
 	}
@@ -139,6 +143,8 @@ func (r *routedBackend) ListBucket(name string, prefix *gofakes3.Prefix, page go
 }
 
 func (r *routedBackend) CreateBucket(name string) error {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
 	if _, ok := r.s.bucket[name]; ok {
 		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
 	}
@@ -203,7 +209,9 @@ func (r *routedBackend) HeadObject(bucket, key string) (*gofakes3.Object, error)
 // through the backend with the type its extension suggests, as
 // `aws s3 cp` would upload it. It reports whether there was such a file.
 func (s *storage) adopt(be gofakes3.Backend, bucket, key string) bool {
+	s.mu.RLock()
 	region := s.bucket[bucket]
+	s.mu.RUnlock()
 	if key == "" || strings.Contains(key, "..") {
 		return false
 	}
