@@ -222,7 +222,6 @@ func lowerHeaders(h http.Header) map[string][]string {
 	return out
 }
 
-
 func invSummary(inv Invocation) string {
 	s := fmt.Sprintf(" %.1fms", inv.Ms)
 	if inv.Cold {
