@@ -403,6 +403,13 @@ func TestServeApp(t *testing.T) {
 		}
 	})
 
+	t.Run("aws_env_file_for_tools", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join(s.StateDir(), serve.AWSEnvFile))
+		if err != nil || !strings.Contains(string(b), "export AWS_ENDPOINT_URL="+s.AWSEndpoint()+"\n") || !strings.Contains(string(b), "AWS_SESSION_TOKEN="+c.SessionToken) {
+			t.Fatalf("%s: %v %q", serve.AWSEnvFile, err, b)
+		}
+	})
+
 	t.Run("waf_rate_rule", func(t *testing.T) {
 		for i := 1; i <= wafProbeLimit+1; i++ {
 			r := call(t, "GET", u+"/waf-probe", nil)

@@ -38,6 +38,10 @@ func TestUnsupportedAssembly(t *testing.T) {
 			m.resources["py"].(map[string]any)["Properties"].(map[string]any)["Runtime"] = "python3.12"
 			m.def["LambdaFunctionAssociations"] = []any{map[string]any{"EventType": "viewer-request", "LambdaFunctionARN": ref}}
 		}, `Lambda@Edge runtime "python3.12"`},
+		{"fails_viewer_function_over_quota", func(m *miniApp) {
+			ref := m.edgeFunction("fat", "exports.handler = async (e) => e.Records[0].cf.request;", 512, 5)
+			m.def["LambdaFunctionAssociations"] = []any{map[string]any{"EventType": "viewer-request", "LambdaFunctionARN": ref}}
+		}, "memory 512 MB (viewer events allow 128)"},
 		{"fails_key_value_store", func(m *miniApp) {
 			m.resources["Kvs"] = map[string]any{"Type": "AWS::CloudFront::Function", "Properties": map[string]any{"Name": "kvs",
 				"FunctionCode": "function handler(e){return e.request}", "FunctionConfig": map[string]any{"Runtime": "cloudfront-js-2.0",

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -746,6 +747,9 @@ func (m *Model) readBehavior(where string, bm map[string]any, d *Distribution) (
 		if body && ev != "viewer-request" && ev != "origin-request" {
 			return nil, fmt.Errorf("%s: IncludeBody on %s (CloudFront allows it on request events only)", where, ev)
 		}
+		if err := edgeLimits(fn, ev); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
 		if _, dup := b.Lambdas[ev]; dup {
 			return nil, fmt.Errorf("%s: two Lambda@Edge functions on %s", where, ev)
 		}
@@ -864,6 +868,31 @@ func (m *Model) edgeFunction(where, arn string) (*EdgeFunction, error) {
 			MemoryMB: f.MemoryMB, Timeout: f.Timeout, ZipPath: f.ZipPath, Role: f.Role}, nil
 	}
 	return nil, fmt.Errorf("%s: no AWS::Lambda::Version in the app has the ARN %s", where, arn)
+}
+
+// edgeLimits are the quotas CloudFront checks when a function version is
+// associated with an event: viewer events 128 MB, 5 s and 1 MB of zipped
+// code; origin events 30 s and 50 MB.
+func edgeLimits(fn *EdgeFunction, event string) error {
+	viewer := strings.HasPrefix(event, "viewer-")
+	st, err := os.Stat(fn.ZipPath)
+	if err != nil {
+		return fmt.Errorf("code of %s: %w", fn.Name, err)
+	}
+	var problems []string
+	if viewer && fn.MemoryMB > 128 {
+		problems = append(problems, fmt.Sprintf("memory %d MB (viewer events allow 128)", fn.MemoryMB))
+	}
+	if viewer && fn.Timeout > 5 || fn.Timeout > 30 {
+		problems = append(problems, fmt.Sprintf("timeout %d s (viewer events allow 5, origin events 30)", fn.Timeout))
+	}
+	if viewer && st.Size() > 1<<20 || st.Size() > 50<<20 {
+		problems = append(problems, fmt.Sprintf("zipped code %d bytes (viewer events allow 1 MB, origin events 50 MB)", st.Size()))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("CloudFront would refuse %s on %s: %s", fn.Name, event, strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 func (m *Model) cloudFrontFunction(where, arn string) (*CloudFrontFunction, error) {

@@ -118,6 +118,9 @@ func (s *Server) PlainURL() string { return s.plainURL }
 // AWSEndpoint is the local AWS endpoint.
 func (s *Server) AWSEndpoint() string { return s.awsURL }
 
+// StateDir is the local state directory (buckets, parameters, tables).
+func (s *Server) StateDir() string { return s.opts.StateDir }
+
 // Model is what the server runs.
 func (s *Server) Model() *Model { return s.model }
 
@@ -301,6 +304,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		serve(plainLn, s.viewerHandler(false))
 	}
 	go s.reaper()
+	if err := s.writeAWSEnv(); err != nil {
+		return nil, err
+	}
 	s.printSummary()
 	ok = true
 	return s, nil
@@ -663,6 +669,22 @@ func (s *Server) reaper() {
 	}
 }
 
+// AWSEnvFile is the shell file (under the state directory) that points
+// AWS tools at the local endpoint with serve's credentials for the run:
+// `. .edgekit/local/aws-env.sh && aws s3 ls`, or `edgekit users add`.
+const AWSEnvFile = "aws-env.sh"
+
+func (s *Server) writeAWSEnv() error {
+	c := s.ids.issue("serve", ResourceRef{}).Creds
+	body := fmt.Sprintf("# edgekit serve: the local AWS endpoint and credentials of the running serve (valid until it stops)\n"+
+		"export AWS_ENDPOINT_URL=%s\nexport AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_SESSION_TOKEN=%s\nexport AWS_REGION=%s\nunset AWS_PROFILE\n",
+		s.awsURL, c.AccessKeyID, c.SecretAccessKey, c.SessionToken, s.model.Distribution.Ref.Stack.Region)
+	if err := os.WriteFile(filepath.Join(s.opts.StateDir, AWSEnvFile), []byte(body), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", AWSEnvFile, err)
+	}
+	return nil
+}
+
 // stateRel shows a path relative to the project when it is inside it.
 func (s *Server) stateRel(p string) string {
 	if rel, err := filepath.Rel(s.opts.ProjectDir, p); err == nil && !strings.HasPrefix(rel, "..") {
@@ -723,7 +745,8 @@ func (s *Server) printSummary() {
 	for _, n := range s.model.Notes {
 		l.Printf("serve", "note: %s", n)
 	}
-	l.Printf("serve", "local AWS endpoint %s (edge functions run in %s, viewer country %s)", s.awsURL, s.opts.EdgeRegion, s.opts.ViewerCountry)
+	l.Printf("serve", "local AWS endpoint %s (edge functions run in %s, viewer country %s); for AWS tools: . %s",
+		s.awsURL, s.opts.EdgeRegion, s.opts.ViewerCountry, s.stateRel(filepath.Join(s.opts.StateDir, AWSEnvFile)))
 	if s.plainURL != "" {
 		l.Printf("serve", "plain-HTTP viewers: %s", s.plainURL)
 	}
@@ -764,6 +787,7 @@ func (s *Server) Close() error {
 		if s.dynamo != nil {
 			s.dynamo.Close()
 		}
+		_ = os.Remove(filepath.Join(s.opts.StateDir, AWSEnvFile))
 	})
 	return nil
 }
