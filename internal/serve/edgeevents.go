@@ -99,6 +99,7 @@ type cfResponse struct {
 // validationError is a result CloudFront would refuse.
 type validationError struct{ reason string }
 
+// Error implements error.
 func (e *validationError) Error() string { return e.reason }
 
 func invalid(format string, args ...any) error {

@@ -45,6 +45,7 @@ type lineWriter struct {
 	format    func(string) string
 }
 
+// Write implements io.Writer: complete lines go to the log.
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	for {

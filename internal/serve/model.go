@@ -240,6 +240,7 @@ type UnsupportedError struct {
 	Feature string
 }
 
+// Error implements error.
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("serve cannot model %s (%s)", e.Feature, e.Where)
 }

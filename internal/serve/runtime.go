@@ -23,6 +23,7 @@ type FunctionError struct {
 	Trace        []string `json:"trace,omitempty"`
 }
 
+// Error implements error.
 func (e *FunctionError) Error() string { return e.ErrorType + ": " + e.ErrorMessage }
 
 // Invocation is the outcome of one function invocation.

@@ -591,8 +591,10 @@ func (s *Server) startURLFunctions(ctx context.Context, node, harnessPath string
 	return nil
 }
 
+// jsonRaw is an event already encoded as JSON.
 type jsonRaw []byte
 
+// MarshalJSON implements json.Marshaler: the bytes are already JSON.
 func (j jsonRaw) MarshalJSON() ([]byte, error) { return j, nil }
 
 func containsFn(l []*Function, f *Function) bool {

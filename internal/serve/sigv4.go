@@ -38,6 +38,7 @@ type sigError struct {
 	Code, Message string
 }
 
+// Error implements error.
 func (e *sigError) Error() string { return e.Code + ": " + e.Message }
 
 var errMissingAuth = &sigError{"MissingAuthenticationToken", "Missing Authentication Token"}

@@ -121,6 +121,7 @@ func (s *storage) Put(bucket, key string, meta map[string]string, body []byte) e
 // routedBackend sends each bucket's calls to its region's backend.
 type routedBackend struct{ s *storage }
 
+// ListBuckets implements gofakes3.Backend.
 func (r *routedBackend) ListBuckets() ([]gofakes3.BucketInfo, error) {
 	var out []gofakes3.BucketInfo
 	for _, reg := range sortedKeys(r.s.regions) {
@@ -134,6 +135,7 @@ func (r *routedBackend) ListBuckets() ([]gofakes3.BucketInfo, error) {
 	return out, nil
 }
 
+// ListBucket implements gofakes3.Backend.
 func (r *routedBackend) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	be, err := r.s.backend(name)
 	if err != nil {
@@ -142,6 +144,7 @@ func (r *routedBackend) ListBucket(name string, prefix *gofakes3.Prefix, page go
 	return be.ListBucket(name, prefix, page)
 }
 
+// CreateBucket implements gofakes3.Backend.
 func (r *routedBackend) CreateBucket(name string) error {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
@@ -156,6 +159,7 @@ func (r *routedBackend) CreateBucket(name string) error {
 	return nil
 }
 
+// BucketExists implements gofakes3.Backend.
 func (r *routedBackend) BucketExists(name string) (bool, error) {
 	be, err := r.s.backend(name)
 	if err != nil {
@@ -164,6 +168,7 @@ func (r *routedBackend) BucketExists(name string) (bool, error) {
 	return be.BucketExists(name)
 }
 
+// DeleteBucket implements gofakes3.Backend.
 func (r *routedBackend) DeleteBucket(name string) error {
 	be, err := r.s.backend(name)
 	if err != nil {
@@ -172,6 +177,7 @@ func (r *routedBackend) DeleteBucket(name string) error {
 	return be.DeleteBucket(name)
 }
 
+// ForceDeleteBucket implements gofakes3.Backend.
 func (r *routedBackend) ForceDeleteBucket(name string) error {
 	be, err := r.s.backend(name)
 	if err != nil {
@@ -180,6 +186,8 @@ func (r *routedBackend) ForceDeleteBucket(name string) error {
 	return be.ForceDeleteBucket(name)
 }
 
+// GetObject implements gofakes3.Backend; a file dropped into the folder
+// by hand is adopted first.
 func (r *routedBackend) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	be, err := r.s.backend(bucket)
 	if err != nil {
@@ -192,6 +200,7 @@ func (r *routedBackend) GetObject(bucket, key string, rng *gofakes3.ObjectRangeR
 	return obj, err
 }
 
+// HeadObject implements gofakes3.Backend.
 func (r *routedBackend) HeadObject(bucket, key string) (*gofakes3.Object, error) {
 	be, err := r.s.backend(bucket)
 	if err != nil {
@@ -228,6 +237,7 @@ func (s *storage) adopt(be gofakes3.Backend, bucket, key string) bool {
 	return err == nil
 }
 
+// DeleteObject implements gofakes3.Backend.
 func (r *routedBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
 	be, err := r.s.backend(bucket)
 	if err != nil {
@@ -236,6 +246,7 @@ func (r *routedBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteR
 	return be.DeleteObject(bucket, key)
 }
 
+// PutObject implements gofakes3.Backend.
 func (r *routedBackend) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, c *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
 	be, err := r.s.backend(bucket)
 	if err != nil {
@@ -244,6 +255,7 @@ func (r *routedBackend) PutObject(bucket, key string, meta map[string]string, in
 	return be.PutObject(bucket, key, meta, input, size, c)
 }
 
+// DeleteMulti implements gofakes3.Backend.
 func (r *routedBackend) DeleteMulti(bucket string, objects ...string) (gofakes3.MultiDeleteResult, error) {
 	be, err := r.s.backend(bucket)
 	if err != nil {
@@ -252,6 +264,7 @@ func (r *routedBackend) DeleteMulti(bucket string, objects ...string) (gofakes3.
 	return be.DeleteMulti(bucket, objects...)
 }
 
+// CopyObject implements gofakes3.Backend.
 func (r *routedBackend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
 	be, err := r.s.backend(dstBucket)
 	if err != nil {
