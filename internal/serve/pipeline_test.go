@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -202,6 +203,20 @@ func TestPipeline(t *testing.T) {
 			}
 			if r := do(t, "HEAD", u+"/big.txt", nil); r.status != 200 || r.body != "" || r.header.Get("Content-Length") != "36" {
 				t.Fatalf("HEAD: %d %q %q", r.status, r.body, r.header.Get("Content-Length"))
+			}
+		}},
+		{"fails_key_traversal_to_another_folder", func(t *testing.T) {
+			other := filepath.Join(s.StateDir(), "us-east-1", "s3", "buckets", "other")
+			if err := os.MkdirAll(other, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(other, "secret.txt"), []byte("secret"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []string{"/..%2fother%2fsecret.txt", "/a/..%2f..%2fother/secret.txt", "/.%2f..%2fother%2fsecret.txt"} {
+				if r := do(t, "GET", u+p, nil); r.status == 200 || strings.Contains(r.body, "secret") {
+					t.Fatalf("%s: %d %q", p, r.status, r.body)
+				}
 			}
 		}},
 		{"custom_error_response", func(t *testing.T) {

@@ -110,12 +110,28 @@ func isNotDir(err error) bool {
 
 // Put writes an object.
 func (s *storage) Put(bucket, key string, meta map[string]string, body []byte) error {
-	be, err := s.backend(bucket)
-	if err != nil {
-		return err
-	}
-	_, err = be.PutObject(bucket, key, meta, bytes.NewReader(body), int64(len(body)), nil)
+	_, err := (&routedBackend{s}).PutObject(bucket, key, meta, bytes.NewReader(body), int64(len(body)), nil)
 	return err
+}
+
+// safeKey reports whether key maps to one file of its bucket's folder.
+// S3 keys may hold "..", "." or "//" segments literally, but on a file
+// tree they would name another file (another bucket's, even), so the local
+// S3 refuses them: a GET answers NoSuchKey, a PUT InvalidArgument.
+func safeKey(key string) bool {
+	if key == "" || strings.ContainsRune(key, 0) || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") {
+		return false
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return !strings.Contains(strings.TrimSuffix(key, "/"), "//")
+}
+
+func keyError(key string) error {
+	return gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, "the local S3 refuses keys with '.', '..' or empty segments: "+key)
 }
 
 // routedBackend sends each bucket's calls to its region's backend.
@@ -137,6 +153,9 @@ func (r *routedBackend) ListBuckets() ([]gofakes3.BucketInfo, error) {
 
 // ListBucket implements gofakes3.Backend.
 func (r *routedBackend) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+	if prefix != nil && prefix.HasPrefix && strings.Contains(prefix.Prefix, "..") {
+		return gofakes3.NewObjectList(), nil
+	}
 	be, err := r.s.backend(name)
 	if err != nil {
 		return nil, err
@@ -189,6 +208,9 @@ func (r *routedBackend) ForceDeleteBucket(name string) error {
 // GetObject implements gofakes3.Backend; a file dropped into the folder
 // by hand is adopted first.
 func (r *routedBackend) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	if !safeKey(key) {
+		return nil, gofakes3.KeyNotFound(key)
+	}
 	be, err := r.s.backend(bucket)
 	if err != nil {
 		return nil, err
@@ -202,6 +224,9 @@ func (r *routedBackend) GetObject(bucket, key string, rng *gofakes3.ObjectRangeR
 
 // HeadObject implements gofakes3.Backend.
 func (r *routedBackend) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	if !safeKey(key) {
+		return nil, gofakes3.KeyNotFound(key)
+	}
 	be, err := r.s.backend(bucket)
 	if err != nil {
 		return nil, err
@@ -218,12 +243,12 @@ func (r *routedBackend) HeadObject(bucket, key string) (*gofakes3.Object, error)
 // through the backend with the type its extension suggests, as
 // `aws s3 cp` would upload it. It reports whether there was such a file.
 func (s *storage) adopt(be gofakes3.Backend, bucket, key string) bool {
+	if !safeKey(key) {
+		return false
+	}
 	s.mu.RLock()
 	region := s.bucket[bucket]
 	s.mu.RUnlock()
-	if key == "" || strings.Contains(key, "..") {
-		return false
-	}
 	p := filepath.Join(s.dir, region, "s3", "buckets", bucket, filepath.FromSlash(key))
 	st, err := os.Stat(p)
 	if err != nil || !st.Mode().IsRegular() {
@@ -239,6 +264,9 @@ func (s *storage) adopt(be gofakes3.Backend, bucket, key string) bool {
 
 // DeleteObject implements gofakes3.Backend.
 func (r *routedBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	if !safeKey(key) {
+		return gofakes3.ObjectDeleteResult{}, keyError(key)
+	}
 	be, err := r.s.backend(bucket)
 	if err != nil {
 		return gofakes3.ObjectDeleteResult{}, err
@@ -248,6 +276,9 @@ func (r *routedBackend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteR
 
 // PutObject implements gofakes3.Backend.
 func (r *routedBackend) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, c *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+	if !safeKey(key) {
+		return gofakes3.PutObjectResult{}, keyError(key)
+	}
 	be, err := r.s.backend(bucket)
 	if err != nil {
 		return gofakes3.PutObjectResult{}, err
@@ -257,6 +288,11 @@ func (r *routedBackend) PutObject(bucket, key string, meta map[string]string, in
 
 // DeleteMulti implements gofakes3.Backend.
 func (r *routedBackend) DeleteMulti(bucket string, objects ...string) (gofakes3.MultiDeleteResult, error) {
+	for _, o := range objects {
+		if !safeKey(o) {
+			return gofakes3.MultiDeleteResult{}, keyError(o)
+		}
+	}
 	be, err := r.s.backend(bucket)
 	if err != nil {
 		return gofakes3.MultiDeleteResult{}, err
@@ -266,6 +302,9 @@ func (r *routedBackend) DeleteMulti(bucket string, objects ...string) (gofakes3.
 
 // CopyObject implements gofakes3.Backend.
 func (r *routedBackend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+	if !safeKey(srcKey) || !safeKey(dstKey) {
+		return gofakes3.CopyObjectResult{}, keyError(dstKey)
+	}
 	be, err := r.s.backend(dstBucket)
 	if err != nil {
 		return gofakes3.CopyObjectResult{}, err
@@ -329,6 +368,9 @@ func (s *storage) deploy(d *Deployment) (written, pruned int, err error) {
 			continue
 		}
 		key := d.KeyPrefix + rel
+		if !safeKey(key) {
+			return written, pruned, fmt.Errorf("%s: the source file %q would leave the bucket", d.Ref.Path(), rel)
+		}
 		body := files[rel]
 		sum := md5.Sum(body)
 		if head, err := be.HeadObject(d.Bucket.Name, key); err == nil && hex.EncodeToString(head.Hash) == hex.EncodeToString(sum[:]) {
