@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -526,10 +524,8 @@ func (s *Server) dynamoProxy(w http.ResponseWriter, r *http.Request, p *Principa
 	if !s.authorize(w, p, "dynamodb:"+op, resource) {
 		return
 	}
-	u, _ := url.Parse(s.dynamo.url)
-	proxy := httputil.NewSingleHostReverseProxy(u)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	r.Host = u.Host
-	proxy.ServeHTTP(w, r)
+	r.Host = s.dynamo.host
+	s.dynamo.proxy.ServeHTTP(w, r)
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +21,10 @@ import (
 // by `make deps`) in a Node.js child on a free 127.0.0.1 port, with the
 // templates' tables created at start.
 type dynalite struct {
-	cmd *exec.Cmd
-	url string
+	cmd   *exec.Cmd
+	url   string
+	host  string
+	proxy *httputil.ReverseProxy
 }
 
 // The launcher binds port 0 (dynalite's CLI cannot) and reports the port.
@@ -90,6 +94,9 @@ func startDynalite(ctx context.Context, node string, opts Options, tables []*Tab
 	select {
 	case p := <-portCh:
 		d.url = fmt.Sprintf("http://127.0.0.1:%d", p)
+		u, _ := url.Parse(d.url)
+		d.host = u.Host
+		d.proxy = httputil.NewSingleHostReverseProxy(u)
 	case <-time.After(15 * time.Second):
 		d.Close()
 		return nil, fmt.Errorf("dynalite did not start within 15 s")
