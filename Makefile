@@ -32,7 +32,7 @@ cdk_args := set -f +B; read -r -a cdk_args <<< "$${CDK_FLAGS:-}"; set +f
 
 EDGE_TESTS = $(wildcard functions/*/test/*.test.mjs functions/*/*/test/*.test.mjs)
 
-.PHONY: deps build synth test lint test-go test-edge test-examples test-make check-determinism golden bench bootstrap deploy destroy diff clean cdk-args
+.PHONY: serve deps build synth test lint test-go test-edge test-examples test-make check-determinism golden bench bootstrap deploy destroy diff clean cdk-args
 
 ## deps: Go modules, the pinned CDK CLI and Node 22 (npm), the edgekit tool
 deps: $(STAMP) $(BIN)/edgekit
@@ -100,6 +100,13 @@ golden: deps
 ## bench: synth and test time, edge bundle sizes, cold start and per-request time
 bench: deps
 	scripts/bench.sh
+
+# Flags for `make serve`, e.g. SERVE_FLAGS='-addr 127.0.0.1:9000 -http-addr 127.0.0.1:9080 -edge-region ap-northeast-1'.
+SERVE_FLAGS ?=
+
+## serve: serve cdk.out on http://127.0.0.1:8080 (make synth first): real edge bundles and Go handlers, local S3/Firehose/SSM/DynamoDB
+serve: $(STAMP)
+	go run ./cmd/edgekit serve $(SERVE_FLAGS)
 
 ## bootstrap: bootstrap every environment the app deploys to (us-east-1 included).
 ## Without a region list the CLI bootstraps each stack's environment; env-agnostic

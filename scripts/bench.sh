@@ -32,7 +32,7 @@ for f in "$out/run1"/asset.*.zip; do
 done
 # Each edge handler bundled alone with its construct's default config, as synth does.
 if [ -n "${EDGEKIT:-}" ]; then edgekit=("$EDGEKIT"); else edgekit=(go run ./cmd/edgekit); fi
-for p in redirect ingest; do
+for p in redirect ingest basicauth; do
   "${edgekit[@]}" bundle -dir "functions/$p" -config "functions/$p/testdata/handler-config.json" -out "$out/b-$p" | sed 's/^/bundle /'
 done
 
@@ -40,6 +40,14 @@ echo "== edge handlers (node $(node --version); fresh process per cold run; cost
 node --input-type=module -e 'import { printPrices } from "./functions/edgelib/bench/cost.mjs"; printPrices();'
 node functions/redirect/bench/redirect.mjs
 node functions/ingest/bench/ingest.mjs
+node functions/basicauth/bench/basicauth.mjs
+node functions/books/bench/signer.mjs
+
+echo "== images: lossless strip in Go vs exiftool -all= (same files, same run)"
+go run ./functions/images/bench
+
+echo "== make serve: requests/s and p50/p99 through the local CloudFront"
+go test ./internal/serve -run '^$' -bench . -benchtime 2s | grep -E '^(Benchmark|ok)'
 
 echo "== Go functions (binary/zip bytes; build seconds: gofunction cache miss with warm GOCACHE, then hit)"
 go run ./constructs/gofunction/internal/gobench

@@ -7,6 +7,16 @@
 // node:test suites and benchmarks exercise the deployed artifact of the code
 // being edited. It writes dir/index.js and dir/function.zip and prints the
 // zip's size and SHA-256.
+//
+//	edgekit users add|remove|list [-app NAME] [-parameter NAME] [-n N] [user]
+//
+// users writes the Basic-auth users store (an SSM SecureString in us-east-1);
+// passwords come from a terminal or stdin, never from flags.
+//
+//	edgekit serve [-addr 127.0.0.1:8080] [-assembly cdk.out]
+//
+// serve runs the synthesized app on 127.0.0.1: CloudFront's behaviours and
+// policies, the real edge bundles and Go handlers, and local AWS services.
 package main
 
 import (
@@ -43,6 +53,8 @@ func usage() {
 
 commands:
   bundle   build one edge handler bundle as the constructs do (edgekit bundle -h)
+  users    manage the Basic-auth users store (edgekit users -h)
+  serve    run cdk.out's distribution on 127.0.0.1 with its edge functions, Go origins and local AWS (edgekit serve -h)
 `)
 	os.Exit(2)
 }
