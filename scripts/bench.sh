@@ -43,6 +43,7 @@ node functions/ingest/bench/ingest.mjs
 node functions/basicauth/bench/basicauth.mjs
 node functions/books/bench/signer.mjs
 
+command -v cwebp >/dev/null && command -v exiftool >/dev/null || { apt-get update -qq && apt-get install -y -qq webp libimage-exiftool-perl >/dev/null; }
 echo "== images: lossless strip in Go vs exiftool -all= (same files, same run)"
 go run ./functions/images/bench
 
