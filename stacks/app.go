@@ -144,10 +144,15 @@ func Build(app awscdk.App, cfg config.App, patterns []pattern.Pattern) *App {
 		}}, jsii.Bool(true))
 	}
 
-	// The Cdn stack reads edge ARNs from SSM in us-east-1 and routes to
-	// regional resources: dependencies CloudFormation cannot see. Make the
-	// deploy order explicit (Storage and Api come first through exports).
+	// The Cdn stack reads edge ARNs from SSM in us-east-1, home-region values
+	// as stack outputs (weak references) and routes to regional resources:
+	// make the deploy order explicit, whatever references the CDK sees.
 	out.Cdn.AddStackDependency(out.Edge, jsii.String("reads Lambda@Edge version ARNs from SSM in us-east-1"))
+	out.Cdn.AddStackDependency(out.Storage, jsii.String("serves the buckets"))
+	if out.Api != nil {
+		out.Api.AddStackDependency(out.Storage, jsii.String("functions read the buckets"))
+		out.Cdn.AddStackDependency(out.Api, jsii.String("routes to the function URLs"))
+	}
 	for _, s := range out.Regional {
 		out.Cdn.AddStackDependency(s, jsii.String("behaviours need the regional resources"))
 	}

@@ -13,11 +13,16 @@ package stacks
 //     granted by bucket policy, not ACLs;
 //   - @aws-cdk/customresources:installLatestAwsSdkDefault=false: custom
 //     resources use the Lambda runtime's SDK, no network install at deploy;
-//   - @aws-cdk/core:defaultCrossStackReferences="strong" (recommended:
-//     "weak"): the only cross-stack references are Storage buckets read by the
-//     Cdn stack in the same region, which never change; strong exports make
-//     CloudFormation refuse to delete a bucket still in use. Cross-region
-//     values go through SSM (constructs/crossregion), never exports.
+//   - @aws-cdk/core:defaultCrossStackReferences="weak" (recommended): the
+//     home-region stacks (Storage, Api) hand values to the Cdn stack with
+//     Fn::GetStackOutput instead of exports. Every pattern can be switched
+//     off: with strong exports, Storage or Api (deployed before Cdn) could
+//     never drop a bucket or function the deployed Cdn stack still imports
+//     ("Cannot delete export ... in use"). The cost: between the two stack
+//     updates the distribution briefly refers to the removed resource, which
+//     is being switched off anyway. Cross-region values go through SSM
+//     (constructs/crossregion), never exports. An app deployed with strong
+//     references migrates through "both" once (README).
 func FeatureFlags() map[string]any {
 	return map[string]any{
 		"@aws-cdk/aws-cloudfront:defaultSecurityPolicyTLSv1.2_2021":                                  true,
@@ -101,7 +106,7 @@ func FeatureFlags() map[string]any {
 		"@aws-cdk/core:aspectPrioritiesMutating":                                                true,
 		"@aws-cdk/core:cfnIncludeRejectComplexResourceUpdateCreatePolicyIntrinsics":             true,
 		"@aws-cdk/core:checkSecretUsage":                                                        true,
-		"@aws-cdk/core:defaultCrossStackReferences":                                             "strong",
+		"@aws-cdk/core:defaultCrossStackReferences":                                             "weak",
 		"@aws-cdk/core:enableAdditionalMetadataCollection":                                      true,
 		"@aws-cdk/core:enablePartitionLiterals":                                                 true,
 		"@aws-cdk/core:explicitStackTags":                                                       true,

@@ -180,8 +180,7 @@ func TestStackLayout(t *testing.T) {
 	for _, d := range *a.Cdn.Dependencies() {
 		deps[*d.StackName()] = true
 	}
-	// Storage comes first through the bucket references (exports) the Cdn stack imports.
-	for _, n := range []string{"edgekit-Edge", "edgekit-Ingest-us-east-1"} {
+	for _, n := range []string{"edgekit-Edge", "edgekit-Storage", "edgekit-Api", "edgekit-Ingest-us-east-1"} {
 		if !deps[n] {
 			t.Errorf("Cdn does not depend on %s (deps %v)", n, deps)
 		}
@@ -379,5 +378,17 @@ func TestREADMEConfigReference(t *testing.T) {
 			return
 		}
 		t.Errorf("README.md's configuration table differs from the config sections; run `make golden`.\nwant:\n%s", want)
+	}
+}
+
+// Same-region values reach the Cdn stack as weak references, so switching a
+// pattern off never leaves Storage or Api unable to drop an export the
+// deployed Cdn stack still imports.
+func TestNoCloudFormationExports(t *testing.T) {
+	for _, s := range defaultApp(t).All() {
+		b := string(templateJSON(t, s))
+		if strings.Contains(b, "Fn::ImportValue") || strings.Contains(b, `"Export":`) {
+			t.Errorf("%s uses CloudFormation exports", *s.StackName())
+		}
 	}
 }

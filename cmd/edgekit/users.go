@@ -158,7 +158,7 @@ func runUsers(ctx context.Context, args []string, env usersEnv) error {
 	if err != nil {
 		return err
 	}
-	cur, err := loadStore(ctx, client, name)
+	cur, err := loadStore(ctx, client, name, 0)
 	if err != nil {
 		return err
 	}
@@ -166,10 +166,10 @@ func runUsers(ctx context.Context, args []string, env usersEnv) error {
 	case "list":
 		return listUsers(env.stdout, name, cur)
 	case "remove":
-		if !cur.store.Remove(user) {
+		if !cur.store.Has(user) {
 			return fmt.Errorf("users remove: %s has no user %q", name, user)
 		}
-		if err := saveStore(ctx, client, name, cur, env.stderr); err != nil {
+		if err := commit(ctx, client, name, cur, func(s *basicauth.Store) { s.Remove(user) }, env.stderr); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "removed user %q from %s\n", user, name)
@@ -179,8 +179,8 @@ func runUsers(ctx context.Context, args []string, env usersEnv) error {
 	if err != nil {
 		return fmt.Errorf("users add: %w", err)
 	}
-	replaced := cur.store.Set(user, hash)
-	if err := saveStore(ctx, client, name, cur, env.stderr); err != nil {
+	replaced := cur.store.Has(user)
+	if err := commit(ctx, client, name, cur, func(s *basicauth.Store) { s.Set(user, hash) }, env.stderr); err != nil {
 		return err
 	}
 	if replaced {
@@ -189,6 +189,40 @@ func runUsers(ctx context.Context, args []string, env usersEnv) error {
 		fmt.Fprintf(env.stdout, "added user %q to %s\n", user, name)
 	}
 	return nil
+}
+
+// maxCommitAttempts bounds the re-apply loop of commit.
+const maxCommitAttempts = 5
+
+// commit applies op to the store and writes it. SSM has no conditional
+// write, so a concurrent writer shows only as a version jump: then this
+// write overwrote the other writer's versions. commit re-reads the version
+// just before its own (the other writer's result), applies op to it again and
+// writes that, until its write directly follows the version it read. So two
+// concurrent commands never lose each other's change: a removed user cannot
+// come back because another admin added someone at the same time.
+func commit(ctx context.Context, client ssmAPI, name string, cur *current, op func(*basicauth.Store), stderr io.Writer) error {
+	expected := cur.version + 1
+	for attempt := 1; ; attempt++ {
+		op(cur.store)
+		version, err := saveStore(ctx, client, name, cur, stderr)
+		if err != nil {
+			return err
+		}
+		if version == expected {
+			return nil
+		}
+		if attempt == maxCommitAttempts {
+			return fmt.Errorf("write users store %s: other writers kept changing it (%d attempts); check with `edgekit users list` and run the command again", name, attempt)
+		}
+		fmt.Fprintf(stderr, "note: %s was changed by another writer (this write became version %d, not %d); applying the change again on top of version %d\n",
+			name, version, expected, version-1)
+		if cur, err = loadStore(ctx, client, name, version-1); err != nil {
+			return err
+		}
+		// The next write must directly follow this one.
+		expected = version + 1
+	}
 }
 
 // storeName resolves the users store's parameter name (see usersUsage).
@@ -271,8 +305,14 @@ type current struct {
 	tier    ssmtypes.ParameterTier
 }
 
-func loadStore(ctx context.Context, client ssmAPI, name string) (*current, error) {
-	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+// loadStore reads the store, at version when it is not 0 (SSM keeps the
+// last 100 versions, addressed as "name:version").
+func loadStore(ctx context.Context, client ssmAPI, name string, version int64) (*current, error) {
+	selector := name
+	if version > 0 {
+		selector = fmt.Sprintf("%s:%d", name, version)
+	}
+	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(selector), WithDecryption: aws.Bool(true)})
 	var notFound *ssmtypes.ParameterNotFound
 	if errors.As(err, &notFound) {
 		s, _ := basicauth.ParseStore(basicauth.StoreHeader)
@@ -303,7 +343,8 @@ func loadStore(ctx context.Context, client ssmAPI, name string) (*current, error
 	return &current{store: s, version: p.Version, tier: tier}, nil
 }
 
-func saveStore(ctx context.Context, client ssmAPI, name string, cur *current, stderr io.Writer) error {
+// saveStore writes cur's store and returns the version SSM gave it.
+func saveStore(ctx context.Context, client ssmAPI, name string, cur *current, stderr io.Writer) (int64, error) {
 	value := cur.store.Encode()
 	tier := cur.tier
 	if tier == "" {
@@ -311,7 +352,7 @@ func saveStore(ctx context.Context, client ssmAPI, name string, cur *current, st
 	}
 	switch {
 	case len(value) > basicauth.MaxAdvancedValueBytes:
-		return fmt.Errorf("users store %s would be %d bytes, over the %d an SSM parameter holds: remove users or shorten names",
+		return 0, fmt.Errorf("users store %s would be %d bytes, over the %d an SSM parameter holds: remove users or shorten names",
 			name, len(value), basicauth.MaxAdvancedValueBytes)
 	case len(value) > basicauth.MaxStandardValueBytes && tier == ssmtypes.ParameterTierStandard:
 		tier = ssmtypes.ParameterTierAdvanced
@@ -326,15 +367,9 @@ func saveStore(ctx context.Context, client ssmAPI, name string, cur *current, st
 		Description: aws.String("edgekit Basic-auth users (scrypt hashes), written by edgekit users"),
 	})
 	if err != nil {
-		return fmt.Errorf("write users store %s: %w", name, err)
+		return 0, fmt.Errorf("write users store %s: %w", name, err)
 	}
-	// SSM has no conditional write: a version jump means another writer
-	// changed the store between the read and this write.
-	if out.Version != cur.version+1 {
-		fmt.Fprintf(stderr, "warning: %s went from version %d to %d: someone else changed it meanwhile; check with `edgekit users list`\n",
-			name, cur.version, out.Version)
-	}
-	return nil
+	return out.Version, nil
 }
 
 func listUsers(w io.Writer, name string, cur *current) error {

@@ -27,15 +27,36 @@ type fakeSSM struct {
 	// fail, when set, answers every request of that target with an error
 	// (status, AWS error type).
 	fail map[string][2]string
-	// versionStep is added to the version on each put (1 like SSM; 2 simulates
-	// a concurrent writer).
-	versionStep int64
-	problems    []string
+	// beforePut, when set, runs (under the lock) before a PutParameter is
+	// applied: a concurrent writer can change the parameter there.
+	beforePut func(f *fakeSSM, name string)
+	problems  []string
 }
 
 type fakeParam struct {
 	Value, Type, Tier string
 	Version           int64
+	// History holds every version's value, as SSM keeps them ("name:N").
+	History map[int64]string
+}
+
+// put stores a new version of name, like SSM's PutParameter with Overwrite.
+func (f *fakeSSM) put(name, value, tier string) *fakeParam {
+	p := f.params[name]
+	if p == nil {
+		p = &fakeParam{}
+		f.params[name] = p
+	}
+	if p.History == nil {
+		p.History = map[int64]string{}
+		if p.Version > 0 {
+			p.History[p.Version] = p.Value
+		}
+	}
+	p.Value, p.Type, p.Tier = value, "SecureString", tier
+	p.Version++
+	p.History[p.Version] = value
+	return p
 }
 
 type fakeRequest struct {
@@ -44,7 +65,7 @@ type fakeRequest struct {
 }
 
 func newFakeSSM(t *testing.T) *fakeSSM {
-	f := &fakeSSM{params: map[string]*fakeParam{}, fail: map[string][2]string{}, versionStep: 1}
+	f := &fakeSSM{params: map[string]*fakeParam{}, fail: map[string][2]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	t.Cleanup(func() {
@@ -100,14 +121,25 @@ func (f *fakeSSM) serve(w http.ResponseWriter, r *http.Request) {
 		if body["WithDecryption"] != true {
 			f.problems = append(f.problems, "GetParameter without WithDecryption")
 		}
-		p, ok := f.params[name]
+		base, selector, versioned := strings.Cut(name, ":")
+		p, ok := f.params[base]
 		if !ok {
 			fail(400, "ParameterNotFound")
 			return
 		}
+		value, version := p.Value, p.Version
+		if versioned {
+			fmt.Sscan(selector, &version)
+			v, ok := p.History[version]
+			if !ok {
+				fail(400, "ParameterVersionNotFound")
+				return
+			}
+			value = v
+		}
 		answer(200, map[string]any{"Parameter": map[string]any{
-			"ARN": "arn:aws:ssm:us-east-1:123456789012:parameter" + name, "DataType": "text", "LastModifiedDate": 1.7e9,
-			"Name": name, "Type": p.Type, "Value": p.Value, "Version": p.Version,
+			"ARN": "arn:aws:ssm:us-east-1:123456789012:parameter" + base, "DataType": "text", "LastModifiedDate": 1.7e9,
+			"Name": base, "Selector": ":" + selector, "Type": p.Type, "Value": value, "Version": version,
 		}})
 	case "AmazonSSM.PutParameter":
 		value, _ := body["Value"].(string)
@@ -123,13 +155,12 @@ func (f *fakeSSM) serve(w http.ResponseWriter, r *http.Request) {
 			fail(400, "ValidationException")
 			return
 		}
-		p := f.params[name]
-		if p == nil {
-			p = &fakeParam{}
-			f.params[name] = p
+		if f.beforePut != nil {
+			hook := f.beforePut
+			f.beforePut = nil // one interleaving per test
+			hook(f, name)
 		}
-		p.Value, p.Type, p.Tier = value, "SecureString", tier
-		p.Version += f.versionStep
+		p := f.put(name, value, tier)
 		answer(200, map[string]any{"Tier": tier, "Version": p.Version})
 	default:
 		fail(400, "UnknownOperationException")
@@ -408,9 +439,19 @@ func TestUsersFailures(t *testing.T) {
 			want: "over the 8192 an SSM parameter holds", wantErr: true,
 		},
 		{
-			name: "concurrent_writer_is_reported", stdin: "pw\n", args: []string{"users", "add", "alice"},
-			setup: func(f *fakeSSM) { f.versionStep = 2 },
-			want:  "someone else changed it", mayPut: true,
+			name: "concurrent_writer_is_merged_not_overwritten", stdin: "pw\n", args: []string{"users", "add", "alice"},
+			setup: func(f *fakeSSM) {
+				// Another admin adds carol between this command's read and write.
+				f.beforePut = func(f *fakeSSM, name string) {
+					s, _ := basicauth.ParseStore(basicauth.StoreHeader)
+					if p := f.params[name]; p != nil {
+						s, _ = basicauth.ParseStore(p.Value)
+					}
+					s.Set("carol", hash)
+					f.put(name, s.Encode(), "Standard")
+				}
+			},
+			want: "applying the change again", mayPut: true,
 		},
 		{
 			name: "large_store_moves_to_advanced_tier", stdin: "pw\n", args: []string{"users", "add", "frank"},
@@ -449,5 +490,40 @@ func TestUsersFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Two admins at once: this command removes mallory while another writer adds
+// bob from a copy read before the removal. Neither change may be lost: the
+// removed user must not come back.
+func TestConcurrentWritersLoseNothing(t *testing.T) {
+	f := newFakeSSM(t)
+	t.Chdir(t.TempDir())
+	h, err := basicauth.Hash("pw", basicauth.DefaultParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := basicauth.ParseStore(basicauth.StoreHeader)
+	start.Set("mallory", h)
+	start.Set("alice", h)
+	f.mu.Lock()
+	f.put(param, start.Encode(), "Standard")
+	stale := start.Encode()
+	f.beforePut = func(f *fakeSSM, name string) {
+		s, _ := basicauth.ParseStore(stale) // read before this command's write
+		s.Set("bob", h)
+		f.put(name, s.Encode(), "Standard")
+	}
+	f.mu.Unlock()
+
+	if _, errOut, err := run(t, "", nil, "users", "remove", "mallory"); err != nil {
+		t.Fatalf("remove: %v (%s)", err, errOut)
+	}
+	final, err := basicauth.ParseStore(f.param(param).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Has("mallory") || !final.Has("bob") || !final.Has("alice") {
+		t.Fatalf("final users %v: want alice and bob, without mallory", final.Users())
 	}
 }

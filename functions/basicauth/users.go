@@ -289,6 +289,9 @@ func (s *Store) Set(name, hash string) (replaced bool) {
 	return false
 }
 
+// Has reports whether the store has a user of that name.
+func (s *Store) Has(name string) bool { return s.index(name) >= 0 }
+
 // Remove deletes the user; it reports whether the user existed.
 func (s *Store) Remove(name string) bool {
 	i := s.index(name)

@@ -133,6 +133,33 @@ func (a *Assembly) intrinsic(s *Stack, fn string, arg any, ctx *resolveCtx) (any
 			return nil, fmt.Errorf("Fn::ImportValue: no stack exports %q", name)
 		}
 		return a.resolve(ex.stack, ex.stack.Template.Outputs[ex.output].Value, ctx)
+	case "Fn::GetStackOutput":
+		// A weak cross-stack reference: read another stack's output directly.
+		x, err := a.resolve(s, arg, ctx)
+		if err != nil {
+			return nil, err
+		}
+		m, _ := x.(map[string]any)
+		stackName, _ := m["StackName"].(string)
+		output, _ := m["OutputName"].(string)
+		if stackName == "" || output == "" {
+			return nil, fmt.Errorf("Fn::GetStackOutput: want {StackName, OutputName}, got %v", arg)
+		}
+		if _, crossAccount := m["RoleArn"]; crossAccount {
+			return nil, fmt.Errorf("Fn::GetStackOutput: cross-account references (RoleArn) are not supported")
+		}
+		other, ok := a.names[stackName]
+		if !ok {
+			return nil, fmt.Errorf("Fn::GetStackOutput: no stack named %q in the assembly", stackName)
+		}
+		if r, ok := m["Region"].(string); ok && r != "" && r != other.Region {
+			return nil, fmt.Errorf("Fn::GetStackOutput: stack %q is in %s, not %s", stackName, other.Region, r)
+		}
+		out, ok := other.Template.Outputs[output]
+		if !ok {
+			return nil, fmt.Errorf("Fn::GetStackOutput: stack %q has no output %q", stackName, output)
+		}
+		return a.resolve(other, out.Value, ctx)
 	case "Fn::Join":
 		args, ok := arg.([]any)
 		if !ok || len(args) != 2 {

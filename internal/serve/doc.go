@@ -3,7 +3,7 @@
 //
 // Everything comes from the cloud assembly (cdk.out): the templates are
 // resolved the way CloudFormation would resolve them (Ref, Fn::GetAtt,
-// Fn::ImportValue across stacks, Fn::Join/Sub/Select/Split/If, and the
+// Fn::ImportValue and Fn::GetStackOutput across stacks, Fn::Join/Sub/Select/Split/If, and the
 // cross-region SSM readers), with local physical ids in place of AWS's.
 // There is no second description of the app: a behaviour, a policy or a
 // function reaches serve only through what the CDK synthesized.

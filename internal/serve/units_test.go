@@ -148,6 +148,26 @@ func TestResolveIntrinsics(t *testing.T) {
 			t.Fatal("resolved a missing resource")
 		}
 	})
+	t.Run("get_stack_output", func(t *testing.T) {
+		if s.Template.Outputs == nil {
+			s.Template.Outputs = map[string]Output{}
+		}
+		s.Template.Outputs["SiteName"] = Output{Value: map[string]any{"Ref": "Site"}}
+		got, err := a.ResolveString(s, map[string]any{"Fn::GetStackOutput": map[string]any{"StackName": s.Name, "OutputName": "SiteName", "Region": s.Region}})
+		if err != nil || got != "mini-app-site" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+		for _, bad := range []map[string]any{
+			{"StackName": "nope", "OutputName": "SiteName"},
+			{"StackName": s.Name, "OutputName": "Nope"},
+			{"StackName": s.Name, "OutputName": "SiteName", "Region": "ap-south-1"},
+			{"StackName": s.Name, "OutputName": "SiteName", "RoleArn": "arn:aws:iam::1:role/x"},
+		} {
+			if _, err := a.ResolveString(s, map[string]any{"Fn::GetStackOutput": bad}); err == nil {
+				t.Errorf("resolved %v", bad)
+			}
+		}
+	})
 	t.Run("fails_missing_export", func(t *testing.T) {
 		if _, err := a.ResolveString(s, map[string]any{"Fn::ImportValue": "nope"}); err == nil || !strings.Contains(err.Error(), "no stack exports") {
 			t.Fatalf("error %v", err)
