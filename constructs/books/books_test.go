@@ -257,7 +257,7 @@ func TestSignerApp(t *testing.T) {
 		}
 		origin := findOrigin(t, dist, behavior["TargetOriginId"].(string))
 		domain, _ := json.Marshal(origin["DomainName"])
-		if !strings.Contains(string(domain), `"Fn::Select":[2,{"Fn::Split":["/",{"Fn::ImportValue"`) {
+		if !strings.Contains(string(domain), `"Fn::Select":[2,{"Fn::Split":["/",{"Fn::GetStackOutput":{"OutputName":"PublishOutputFnGetAttBooksFunction`) {
 			t.Errorf("origin domain %s is not the host of the imported function URL", domain)
 		}
 		jsonEq(t, "origin protocol", origin["CustomOriginConfig"].(map[string]any)["OriginProtocolPolicy"], "https-only")

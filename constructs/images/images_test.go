@@ -125,9 +125,12 @@ func js(v any) string {
 	return string(b)
 }
 
-// importOf matches an Fn::ImportValue of an export whose name contains part.
+// importOf matches a weak cross-stack reference (Fn::GetStackOutput) to an
+// output whose name contains part.
 func importOf(part string) any {
-	return assertions.Match_ObjectLike(&map[string]any{"Fn::ImportValue": assertions.Match_StringLikeRegexp(jsii.String(".*" + part + ".*"))})
+	return assertions.Match_ObjectLike(&map[string]any{"Fn::GetStackOutput": assertions.Match_ObjectLike(&map[string]any{
+		"OutputName": assertions.Match_StringLikeRegexp(jsii.String(".*" + part + ".*")),
+	})})
 }
 
 // distributionArn is how the Cdn stack renders the distribution's ARN.
