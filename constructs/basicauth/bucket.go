@@ -6,12 +6,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/edgekit/edgekit/constructs/oacbucket"
 )
 
 // PrivateBucketProps configures NewPrivateBucket.
@@ -36,27 +36,10 @@ func NewPrivateBucket(scope constructs.Construct, id string, props *PrivateBucke
 	if prefix == "" {
 		prefix = "s3/private/"
 	}
-	b := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
-		Encryption:             awss3.BucketEncryption_S3_MANAGED,
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:              jsii.Bool(true),
-		ServerAccessLogsBucket: props.AccessLogs,
-		ServerAccessLogsPrefix: jsii.String(prefix),
-		// The deny statement lives in the policy AttachPrivateBucket writes.
-		EnforceSSL: jsii.Bool(false),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("expire-old-versions"),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-		}},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	return oacbucket.NewBucket(scope, id, &oacbucket.BucketProps{
+		AccessLogs: props.AccessLogs, AccessLogsPrefix: prefix,
+		PolicyWriter: "basicauth.AttachPrivateBucket",
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(b, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-S10"),
-		Reason: jsii.String("The TLS-only deny statement is in this bucket's policy, which the Cdn stack owns because the OAC grant must name the distribution (basicauth.AttachPrivateBucket)."),
-	}}, jsii.Bool(true))
-	return b
 }
 
 // AttachPrivateBucketProps configures AttachPrivateBucket.
@@ -76,30 +59,7 @@ func AttachPrivateBucket(scope constructs.Construct, props *AttachPrivateBucketP
 	if props == nil || props.Bucket == nil || props.Distribution == nil {
 		panic("basicauth.AttachPrivateBucket: Bucket and Distribution are required")
 	}
-	bucket := props.Bucket
-	policy := awss3.NewBucketPolicy(scope, jsii.String("PrivateBucketPolicy"), &awss3.BucketPolicyProps{Bucket: bucket})
-	objects := bucket.ArnForObjects(jsii.String("*"))
-	policy.Document().AddStatements(
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("DenyInsecureTransport"),
-			Effect:     awsiam.Effect_DENY,
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-			Actions:    jsii.Strings("s3:*"),
-			Resources:  &[]*string{bucket.BucketArn(), objects},
-			Conditions: &map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-		}),
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("AllowCloudFrontOAC"),
-			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudfront.amazonaws.com"), nil)},
-			Actions:    jsii.Strings("s3:GetObject"),
-			Resources:  &[]*string{objects},
-			Conditions: &map[string]any{"StringEquals": map[string]any{
-				"AWS:SourceArn": fmt.Sprintf("arn:%s:cloudfront::%s:distribution/%s",
-					*awscdk.Aws_PARTITION(), *awscdk.Aws_ACCOUNT_ID(), *props.Distribution.DistributionId()),
-			}},
-		}),
-	)
-	return policy
+	return oacbucket.GrantDistributionRead(scope, "PrivateBucketPolicy", props.Bucket, props.Distribution)
 }
 
 // BehaviorProps configures AddBehavior.

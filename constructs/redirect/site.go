@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/edgekit/edgekit/constructs/oacbucket"
 	"github.com/edgekit/edgekit/internal/assetdir"
 	"github.com/edgekit/edgekit/internal/nag"
 )
@@ -85,26 +85,7 @@ func NewSiteBucket(scope constructs.Construct, id string, props *SiteBucketProps
 	if props == nil || props.AccessLogs == nil {
 		panic(fmt.Sprintf("redirect.NewSiteBucket %q: AccessLogs is required", id))
 	}
-	b := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
-		Encryption:             awss3.BucketEncryption_S3_MANAGED,
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:              jsii.Bool(true),
-		ServerAccessLogsBucket: props.AccessLogs,
-		ServerAccessLogsPrefix: jsii.String("s3/site/"),
-		EnforceSSL:             jsii.Bool(false),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("expire-old-versions"),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-		}},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(b, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-S10"),
-		Reason: jsii.String("The TLS-only deny statement is in this bucket's policy, which the Cdn stack owns because the OAC grant must name the distribution."),
-	}}, jsii.Bool(true))
-	return b
+	return oacbucket.NewBucket(scope, id, &oacbucket.BucketProps{AccessLogs: props.AccessLogs, AccessLogsPrefix: "s3/site/"})
 }
 
 // AttachSiteProps configures AttachSite.
@@ -140,27 +121,7 @@ func AttachSite(scope constructs.Construct, props *AttachSiteProps) *Site {
 	bucket := props.Bucket
 	dist := props.Distribution
 	stack := awscdk.Stack_Of(scope)
-	policy := awss3.NewBucketPolicy(scope, jsii.String("SiteBucketPolicy"), &awss3.BucketPolicyProps{Bucket: bucket})
-	objects := bucket.ArnForObjects(jsii.String("*"))
-	policy.Document().AddStatements(
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("DenyInsecureTransport"),
-			Effect:     awsiam.Effect_DENY,
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-			Actions:    jsii.Strings("s3:*"),
-			Resources:  &[]*string{bucket.BucketArn(), objects},
-			Conditions: &map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-		}),
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("AllowCloudFrontOAC"),
-			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudfront.amazonaws.com"), nil)},
-			Actions:    jsii.Strings("s3:GetObject"),
-			Resources:  &[]*string{objects},
-			Conditions: &map[string]any{"StringEquals": map[string]any{
-				"AWS:SourceArn": fmt.Sprintf("arn:%s:cloudfront::%s:distribution/%s", *awscdk.Aws_PARTITION(), *awscdk.Aws_ACCOUNT_ID(), *dist.DistributionId()),
-			}},
-		}),
-	)
+	policy := oacbucket.GrantDistributionRead(scope, "SiteBucketPolicy", bucket, dist)
 	site := &Site{Policy: policy}
 	if props.Files == nil {
 		return site
