@@ -5,6 +5,8 @@ import (
 
 	"github.com/edgekit/edgekit/config"
 	booksfn "github.com/edgekit/edgekit/functions/books"
+
+	"github.com/edgekit/edgekit/internal/wildcard"
 )
 
 // Origin authentication modes (Config.OriginAuth, ApiBehaviorProps.OriginAuth).
@@ -117,27 +119,4 @@ func pathPatternProblems(pattern, basePath string) []string {
 
 // globMatch reports whether CloudFront's path pattern matches path: '*'
 // stands for any run of characters ('/' included), '?' for exactly one.
-func globMatch(pattern, path string) bool {
-	// Iterative wildcard matching with backtracking to the last '*'.
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(path) {
-		switch {
-		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == path[si]):
-			pi++
-			si++
-		case pi < len(pattern) && pattern[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
-}
+func globMatch(pattern, path string) bool { return wildcard.Match(pattern, path) }

@@ -784,51 +784,37 @@ func (m *Model) findPolicy(typ, id string) (map[string]any, error) {
 }
 
 func (m *Model) cachePolicy(id string) (*CachePolicy, error) {
-	if p, ok := managedCachePolicies[id]; ok {
-		cp := *p
-		cp.ID = id
-		return &cp, nil
-	}
-	props, err := m.findPolicy("AWS::CloudFront::CachePolicy", id)
-	if err != nil || props == nil {
-		if err == nil {
-			err = unsupported("cache policy "+id, "a cache policy that is neither managed nor in the app")
-		}
-		return nil, err
-	}
-	return parseCachePolicy(id, props)
+	return lookupPolicy(m, id, "AWS::CloudFront::CachePolicy", "cache policy", managedCachePolicies,
+		func(p *CachePolicy) { p.ID = id }, parseCachePolicy)
 }
 
 func (m *Model) originRequestPolicy(id string) (*OriginRequestPolicy, error) {
-	if p, ok := managedOriginRequestPolicies[id]; ok {
-		op := *p
-		op.ID = id
-		return &op, nil
-	}
-	props, err := m.findPolicy("AWS::CloudFront::OriginRequestPolicy", id)
-	if err != nil || props == nil {
-		if err == nil {
-			err = unsupported("origin request policy "+id, "an origin request policy that is neither managed nor in the app")
-		}
-		return nil, err
-	}
-	return parseOriginRequestPolicy(id, props)
+	return lookupPolicy(m, id, "AWS::CloudFront::OriginRequestPolicy", "origin request policy", managedOriginRequestPolicies,
+		func(p *OriginRequestPolicy) { p.ID = id }, parseOriginRequestPolicy)
 }
 
 func (m *Model) responseHeadersPolicy(id string) (*ResponseHeadersPolicy, error) {
-	if p, ok := managedResponseHeadersPolicies[id]; ok {
-		rp := *p
-		rp.ID = id
-		return &rp, nil
+	return lookupPolicy(m, id, "AWS::CloudFront::ResponseHeadersPolicy", "response headers policy", managedResponseHeadersPolicies,
+		func(p *ResponseHeadersPolicy) { p.ID = id }, parseResponseHeadersPolicy)
+}
+
+// lookupPolicy resolves a policy id: a copy of the managed policy's settings,
+// or the app's own policy resource of type typ, parsed.
+func lookupPolicy[P any](m *Model, id, typ, what string, managed map[string]*P, setID func(*P),
+	parse func(string, map[string]any) (*P, error)) (*P, error) {
+	if p, ok := managed[id]; ok {
+		c := *p
+		setID(&c)
+		return &c, nil
 	}
-	props, err := m.findPolicy("AWS::CloudFront::ResponseHeadersPolicy", id)
-	if err != nil || props == nil {
-		if err == nil {
-			err = unsupported("response headers policy "+id, "a response headers policy that is neither managed nor in the app")
-		}
+	props, err := m.findPolicy(typ, id)
+	if err != nil {
 		return nil, err
 	}
-	return parseResponseHeadersPolicy(id, props)
+	if props == nil {
+		return nil, unsupported(what+" "+id, "a %s that is neither managed nor in the app", what)
+	}
+	return parse(id, props)
 }
 
 // edgeFunction follows a version ARN to the function and its code asset.
