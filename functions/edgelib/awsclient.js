@@ -26,7 +26,7 @@
 // node:http and node:https are loaded on first use (process.getBuiltinModule,
 // Node >= 22.3), so importing this module costs nothing at cold start and a
 // function that only calls https:// endpoints never loads node:http.
-import { signRequest } from "./sigv4.js";
+import { envCredentials, signRequest } from "./sigv4.js";
 
 /** Content type of the AWS JSON 1.1 protocol. */
 export const JSON_11 = "application/x-amz-json-1.1";
@@ -88,8 +88,6 @@ const RESERVED_HEADERS = new Set([
   "authorization", "transfer-encoding", "connection",
 ]);
 const MAX_TIMER_MS = 2 ** 31 - 1;
-// Header-safe credential text (ids and tokens are sent as header values).
-const HEADER_SAFE_RE = /^[\x21-\x7e]+$/;
 
 /**
  * The failure of an AWS call. Safe to log: it holds the service, operation,
@@ -204,13 +202,8 @@ export async function awsRequest(o) {
   const budget = Math.min(hasTimeout ? o.timeoutMs : Infinity, hasDeadline ? o.deadline - now : Infinity);
   if (!(budget >= 1)) throw new AwsError(service, operation, "timeout", 0, "DeadlineExceeded");
 
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  const sessionToken = env.AWS_SESSION_TOKEN || undefined;
-  if (!accessKeyId || !secretAccessKey) throw new AwsError(service, operation, "auth", 0, "MissingCredentials");
-  if (!HEADER_SAFE_RE.test(accessKeyId) || (sessionToken !== undefined && !HEADER_SAFE_RE.test(sessionToken))) {
-    throw new AwsError(service, operation, "auth", 0, "InvalidCredentials");
-  }
+  const credentials = envCredentials(env);
+  if (typeof credentials === "string") throw new AwsError(service, operation, "auth", 0, credentials);
 
   const body = o.body === undefined ? "{}" : typeof o.body === "string" || o.body instanceof Uint8Array ? o.body : JSON.stringify(o.body);
   const extra = {};
@@ -229,7 +222,7 @@ export async function awsRequest(o) {
     body,
     region,
     service: signingName,
-    credentials: { accessKeyId, secretAccessKey, sessionToken },
+    credentials,
   });
   // HTTP framing, set after signing: the signature covers the body by its hash.
   headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);

@@ -79,6 +79,27 @@ export function errorResponse(status, code, message, extraHeaders) {
 }
 
 /**
+ * Builds a response with build, falling back to a fixed 500 JSON response
+ * (with {@link SECURITY_HEADERS}) if even that throws, so a handler's last
+ * line of defence never throws itself.
+ * @param {() => object} build
+ */
+export function safeResponse(build) {
+  try {
+    return build();
+  } catch {
+    const headers = { "content-type": [{ key: "Content-Type", value: "application/json" }] };
+    for (const name in SECURITY_HEADERS) headers[name] = [{ ...SECURITY_HEADERS[name][0] }];
+    return {
+      status: "500",
+      statusDescription: "Internal Server Error",
+      headers,
+      body: '{"error":"internal_error","message":"The request could not be processed."}',
+    };
+  }
+}
+
+/**
  * The first value of a request header, or undefined. Case-insensitive.
  * CloudFront lower-cases header map names, so the direct lookup is the fast
  * path; hand-made or malformed events are scanned. Never throws on bad shapes.

@@ -28,6 +28,29 @@ const KEY_CACHE_MAX = 32;
 const keyCache = new Map();
 let last = { secret: undefined, dateStamp: undefined, region: undefined, service: undefined, key: undefined };
 
+// Values that go into a header as they are: visible ASCII only, so a
+// credential with a line break can never split a request.
+const HEADER_SAFE_RE = /^[\x21-\x7e]+$/;
+
+/**
+ * The Lambda role's credentials from the environment (AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), read on every call because they
+ * rotate. Returns "MissingCredentials" or "InvalidCredentials" (a key id or
+ * token that is not visible ASCII) instead of credentials that cannot be used.
+ * @param {Record<string, string | undefined>} [env]
+ * @returns {{accessKeyId: string, secretAccessKey: string, sessionToken?: string} | "MissingCredentials" | "InvalidCredentials"}
+ */
+export function envCredentials(env = process.env) {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  const sessionToken = env.AWS_SESSION_TOKEN || undefined;
+  if (!accessKeyId || !secretAccessKey) return "MissingCredentials";
+  if (!HEADER_SAFE_RE.test(accessKeyId) || (sessionToken !== undefined && !HEADER_SAFE_RE.test(sessionToken))) {
+    return "InvalidCredentials";
+  }
+  return sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
+}
+
 /**
  * Lower-case hex SHA-256 of a string (hashed as UTF-8) or bytes.
  * @param {string | Uint8Array} data

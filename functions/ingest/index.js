@@ -24,7 +24,7 @@
 // Firehose request ids or internal error messages. One JSON log line per request.
 import config from "edgekit:config";
 import { requireConfig } from "edgekit:lib/config";
-import { cfRecord, errorResponse, header, jsonResponse, MalformedEventError, SECURITY_HEADERS } from "edgekit:lib/response";
+import { cfRecord, errorResponse, header, jsonResponse, MalformedEventError, safeResponse } from "edgekit:lib/response";
 import { bodyText, frameRecords, IngestInputError, mediaKind, splitValues } from "./parse.js";
 import { deliver } from "./firehose.js";
 
@@ -50,12 +50,12 @@ export const handler = async (event, context) => {
   } catch (err) {
     if (err instanceof MalformedEventError) {
       log.error = "bad_request";
-      response = safe(() => errorResponse(400, "bad_request", "The event is not a CloudFront request event."));
+      response = safeResponse(() => errorResponse(400, "bad_request", "The event is not a CloudFront request event."));
     } else {
       // Log the error class only: messages (e.g. from JSON.parse) can quote input.
       log.error = "internal_error";
       log.exception = err && err.name ? String(err.name) : typeof err;
-      response = safe(() => errorResponse(500, "internal_error", "The request could not be processed."));
+      response = safeResponse(() => errorResponse(500, "internal_error", "The request could not be processed."));
     }
   }
   log.status = Number(response.status);
@@ -145,20 +145,4 @@ async function handle(event, context, started, log) {
 function reject(log, status, code, message, extra) {
   log.error = code;
   return errorResponse(status, code, message, extra);
-}
-
-/** Builds a response, falling back to a minimal one if even that fails. */
-function safe(build) {
-  try {
-    return build();
-  } catch {
-    const headers = { "content-type": [{ key: "Content-Type", value: "application/json" }] };
-    for (const name in SECURITY_HEADERS) headers[name] = [{ ...SECURITY_HEADERS[name][0] }];
-    return {
-      status: "500",
-      statusDescription: "Internal Server Error",
-      headers,
-      body: '{"error":"internal_error","message":"The request could not be processed."}',
-    };
-  }
 }

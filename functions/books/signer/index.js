@@ -31,8 +31,8 @@
 // Logs: one JSON line per request, without headers, query, body or host.
 import config from "edgekit:config";
 import { requireConfig } from "edgekit:lib/config";
-import { cfRecord, errorResponse, MalformedEventError, SECURITY_HEADERS } from "edgekit:lib/response";
-import { signRequest } from "edgekit:lib/sigv4";
+import { cfRecord, errorResponse, MalformedEventError, safeResponse } from "edgekit:lib/response";
+import { envCredentials, signRequest } from "edgekit:lib/sigv4";
 import { BodyError, bodyBytes, truncated } from "./body.js";
 import { compileOrigins, matchOrigin } from "./origins.js";
 
@@ -67,7 +67,7 @@ export const handler = async (event) => {
     } else {
       // The class only: messages can quote input.
       log.exception = err && err.name ? String(err.name) : typeof err;
-      result = safe(() => refuse(log, 500, "internal_error", "The request could not be processed."));
+      result = safeResponse(() => refuse(log, 500, "internal_error", "The request could not be processed."));
     }
   }
   log.ms = Date.now() - started;
@@ -111,8 +111,8 @@ function handle(event, log) {
   }
 
   const credentials = envCredentials();
-  if (credentials === null) {
-    log.exception = "NoCredentials";
+  if (typeof credentials === "string") {
+    log.exception = credentials === "MissingCredentials" ? "NoCredentials" : credentials;
     return refuse(log, 500, "internal_error", "The request could not be processed.");
   }
 
@@ -157,32 +157,8 @@ function replaced(name) {
   return n === "authorization" || n === "host" || n.startsWith("x-amz-");
 }
 
-function envCredentials() {
-  const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) return null;
-  const sessionToken = process.env.AWS_SESSION_TOKEN;
-  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
-}
-
 function refuse(log, status, code, message) {
   log.status = status;
   log.error = code;
   return errorResponse(status, code, message);
-}
-
-/** Builds a response, falling back to a fixed one if even that fails. */
-function safe(build) {
-  try {
-    return build();
-  } catch {
-    const headers = { "content-type": [{ key: "Content-Type", value: "application/json" }] };
-    for (const name in SECURITY_HEADERS) headers[name] = [{ ...SECURITY_HEADERS[name][0] }];
-    return {
-      status: "500",
-      statusDescription: "Internal Server Error",
-      headers,
-      body: '{"error":"internal_error","message":"The request could not be processed."}',
-    };
-  }
 }
