@@ -57,7 +57,8 @@ echo "== Go handlers"
 go test ./functions/books -run '^$' -bench . -benchtime 200x | grep -E '^(Benchmark|ok)'
 go test ./functions/edgelib -run '^$' -bench Sign -benchtime 2s | grep -E '^(Benchmark|ok)'
 
-echo "== make test (warm: the caches above are warm now)"
+echo "== make test (warm: one untimed run first, since the runs above rebuild caches that tests read)"
+make --no-print-directory test >/dev/null 2>&1 || true
 s=$(date +%s.%N)
 make --no-print-directory test >/dev/null 2>&1 && status=ok || status=FAILED
 e=$(date +%s.%N)
